@@ -1,0 +1,61 @@
+/**
+ * @module The `keel` command line: global options, command groups, and one
+ * place where errors become a message and an exit code.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Command, CommanderError } from 'commander'
+import { KeelError } from '../core/errors.js'
+import { keelPackageRoot } from '../init.js'
+import { registerConfig } from './commands/config.js'
+import { registerExec } from './commands/exec.js'
+import { registerInit } from './commands/init.js'
+import { registerRuns } from './commands/runs.js'
+import { type CommandContext, commandContext } from './context.js'
+import { reportError, terminalOutput } from './output.js'
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(keelPackageRoot(), 'package.json'), 'utf8')) as { version: string }).version
+}
+
+/** Builds the program; exported for in-process tests. */
+export function buildProgram(): Command {
+  const program = new Command('keel')
+    .description('Keel: production machine learning for TypeScript — data, training, tracking, registry, serving, monitoring')
+    .version(version(), '-v, --version')
+    .option('-C, --project <dir>', 'project directory (default: the nearest one holding keel.config.ts)')
+    .option('-e, --env <name>', 'environment from keel.config.ts (default: $KEEL_ENV or development)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+  const context = (cmd: Command): CommandContext => {
+    const opts = cmd.optsWithGlobals<{ json?: boolean; project?: string; env?: string }>()
+    return commandContext(terminalOutput(opts.json === true), {
+      ...(opts.project === undefined ? {} : { project: opts.project }),
+      ...(opts.env === undefined ? {} : { env: opts.env }),
+    })
+  }
+  registerInit(program, context)
+  registerRuns(program, context)
+  registerConfig(program, context)
+  registerExec(program, context)
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => undefined })
+  for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride().configureOutput({ outputError: () => undefined })
+  return program
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const json = argv.includes('--json')
+  try {
+    await buildProgram().parseAsync([...argv])
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0
+      const message = error.message.replace(/^error: /, '')
+      return reportError(terminalOutput(json), new KeelError('CLI_USAGE', message))
+    }
+    return reportError(terminalOutput(json), error)
+  }
+}

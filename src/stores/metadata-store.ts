@@ -1,0 +1,67 @@
+/**
+ * @module The metadata store: experiments and runs (params, metrics, tags,
+ * artifacts, inputs). One interface, one backend folder each (sqlite, postgres).
+ */
+import type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from '../core/types.js'
+
+/** What a new run starts with. */
+export interface NewRun {
+  readonly id: string
+  readonly experimentId: string
+  readonly name: string
+  readonly startTime: number
+  readonly parentRunId: string | null
+  readonly gitCommit: string | null
+  readonly gitDirty: boolean | null
+  readonly configHash: string | null
+  readonly tags: Readonly<Record<string, string>>
+}
+
+/**
+ * Data logged to a run in one write. A backend applies a batch in one
+ * transaction: all of it is stored or none of it.
+ */
+export interface RunBatch {
+  readonly params?: Readonly<Record<string, string>>
+  readonly metrics?: readonly MetricPoint[]
+  readonly tags?: Readonly<Record<string, string>>
+  readonly artifacts?: readonly RunArtifact[]
+  readonly inputs?: readonly RunInput[]
+}
+
+export interface RunFilter {
+  readonly experimentId?: string
+  readonly status?: RunStatus
+  readonly parentRunId?: string
+  /** Runs whose id starts with this. */
+  readonly idPrefix?: string
+  /** Newest first; default 1,000. */
+  readonly limit?: number
+}
+
+export interface MetadataStoreCapabilities {
+  /** The backend is a server shared by several machines (not an embedded file). */
+  readonly shared: boolean
+}
+
+/**
+ * Durable metadata. Backends raise KeelError codes: PARAM_CONFLICT,
+ * ARTIFACT_EXISTS, RUN_NOT_FOUND (writes to unknown runs), METADATA_*.
+ */
+export interface MetadataStore {
+  readonly backend: string
+  readonly capabilities: MetadataStoreCapabilities
+  /** Returns the experiment with this name, creating it first if needed. */
+  ensureExperiment(name: string, id: string, createdAt: number): Promise<Experiment>
+  getExperiment(name: string): Promise<Experiment | undefined>
+  listExperiments(): Promise<readonly Experiment[]>
+  createRun(run: NewRun): Promise<Run>
+  getRun(id: string): Promise<Run | undefined>
+  listRuns(filter?: RunFilter): Promise<readonly Run[]>
+  /** Sets the terminal status of a running run; false if it had already ended. */
+  endRun(id: string, status: Exclude<RunStatus, 'running'>, endTime: number): Promise<boolean>
+  logBatch(runId: string, batch: RunBatch): Promise<void>
+  getRunData(runId: string): Promise<RunData>
+  getMetricHistory(runId: string, key: string): Promise<readonly MetricPoint[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,100 @@
+/**
+ * @module Versioned schema migrations for the SQL metadata stores, applied on
+ * open in one transaction.
+ */
+import { KeelError } from '../../core/errors.js'
+import type { SqlClient, SqlDialect } from './sql-client.js'
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly statements: (d: SqlDialect) => readonly string[]
+}
+
+/** Every migration, in order. Append only: never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tracking',
+    statements: ({ types: t }) => [
+      `CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at ${t.bigint} NOT NULL)`,
+      `CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        experiment_id TEXT NOT NULL REFERENCES experiments(id),
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'killed')),
+        start_time ${t.bigint} NOT NULL,
+        end_time ${t.bigint},
+        parent_run_id TEXT REFERENCES runs(id),
+        git_commit TEXT,
+        git_dirty INTEGER,
+        config_hash TEXT)`,
+      'CREATE INDEX runs_by_experiment ON runs (experiment_id, id)',
+      'CREATE INDEX runs_by_parent ON runs (parent_run_id)',
+      `CREATE TABLE run_tags (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE run_params (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key))`,
+      `CREATE TABLE run_metrics (
+        seq ${t.serialKey},
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        key TEXT NOT NULL,
+        step ${t.bigint} NOT NULL,
+        timestamp ${t.bigint} NOT NULL,
+        value ${t.double},
+        is_nan INTEGER NOT NULL DEFAULT 0)`,
+      'CREATE INDEX run_metrics_by_key ON run_metrics (run_id, key, step)',
+      `CREATE TABLE run_artifacts (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size ${t.bigint} NOT NULL,
+        created_at ${t.bigint} NOT NULL,
+        PRIMARY KEY (run_id, name))`,
+      `CREATE TABLE run_inputs (
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        PRIMARY KEY (run_id, kind, name, ref))`,
+    ],
+  },
+]
+
+/** The newest schema version this build of Keel knows. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version))
+
+/**
+ * Applies pending migrations in one transaction. `lock` runs first inside the
+ * transaction so that concurrent openers on a shared server wait for each other.
+ */
+export async function migrate(client: SqlClient, lock?: (tx: SqlClient) => Promise<void>): Promise<number> {
+  return client.transaction(async (tx) => {
+    if (lock) await lock(tx)
+    await tx.run(`CREATE TABLE IF NOT EXISTS keel_schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ${tx.dialect.types.bigint} NOT NULL)`)
+    const rows = await tx.all<{ version: number | string }>('SELECT version FROM keel_schema_migrations')
+    const applied = new Set(rows.map((r) => Number(r.version)))
+    const newest = Math.max(0, ...applied)
+    if (newest > SCHEMA_VERSION) {
+      throw new KeelError('METADATA_SCHEMA_TOO_NEW', `the metadata store is at schema version ${newest}; this Keel knows up to ${SCHEMA_VERSION}`)
+    }
+    let count = 0
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue
+      for (const sql of m.statements(tx.dialect)) await tx.run(sql)
+      await tx.run('INSERT INTO keel_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()])
+      count++
+    }
+    return count
+  })
+}

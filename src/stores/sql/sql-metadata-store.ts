@@ -1,0 +1,280 @@
+/**
+ * @module MetadataStore written once in portable SQL; the SQLite and
+ * PostgreSQL backends supply a {@link SqlClient}.
+ */
+import { KeelError } from '../../core/errors.js'
+import type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from '../../core/types.js'
+import type { MetadataStore, MetadataStoreCapabilities, NewRun, RunBatch, RunFilter } from '../metadata-store.js'
+import type { SqlClient, SqlRow, SqlValue } from './sql-client.js'
+
+const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
+  r.parent_run_id, r.git_commit, r.git_dirty, r.config_hash`
+
+export class SqlMetadataStore implements MetadataStore {
+  readonly backend: string
+  readonly capabilities: MetadataStoreCapabilities
+  readonly #db: SqlClient
+
+  constructor(db: SqlClient, capabilities: MetadataStoreCapabilities) {
+    this.#db = db
+    this.backend = db.dialect.name
+    this.capabilities = capabilities
+  }
+
+  async ensureExperiment(name: string, id: string, createdAt: number): Promise<Experiment> {
+    const existing = await this.getExperiment(name)
+    if (existing) return existing
+    await this.#db.run('INSERT INTO experiments (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING', [id, name, createdAt])
+    const created = await this.getExperiment(name)
+    if (!created) throw new KeelError('METADATA_WRITE_FAILED', `experiment "${name}" was not created`)
+    return created
+  }
+
+  async getExperiment(name: string): Promise<Experiment | undefined> {
+    const rows = await this.#db.all('SELECT id, name, created_at FROM experiments WHERE name = ?', [name])
+    return rows[0] === undefined ? undefined : rowToExperiment(rows[0])
+  }
+
+  async listExperiments(): Promise<readonly Experiment[]> {
+    const rows = await this.#db.all('SELECT id, name, created_at FROM experiments ORDER BY name')
+    return rows.map(rowToExperiment)
+  }
+
+  async createRun(run: NewRun): Promise<Run> {
+    await this.#db.transaction(async (tx) => {
+      if (run.parentRunId !== null && !(await runExists(tx, run.parentRunId))) {
+        throw new KeelError('RUN_NOT_FOUND', `parent run ${run.parentRunId} does not exist`)
+      }
+      await tx.run(
+        `INSERT INTO runs (id, experiment_id, name, status, start_time, end_time, parent_run_id, git_commit, git_dirty, config_hash)
+         VALUES (?, ?, ?, 'running', ?, NULL, ?, ?, ?, ?)`,
+        [run.id, run.experimentId, run.name, run.startTime, run.parentRunId, run.gitCommit, boolToSql(run.gitDirty), run.configHash],
+      )
+      await upsertTags(tx, run.id, run.tags)
+    })
+    const created = await this.getRun(run.id)
+    if (!created) throw new KeelError('METADATA_WRITE_FAILED', `run ${run.id} was not created`)
+    return created
+  }
+
+  async getRun(id: string): Promise<Run | undefined> {
+    return (await this.#selectRuns('WHERE r.id = ?', [id], 1))[0]
+  }
+
+  async listRuns(filter: RunFilter = {}): Promise<readonly Run[]> {
+    const where: string[] = []
+    const params: SqlValue[] = []
+    const add = (clause: string, value: SqlValue) => {
+      where.push(clause)
+      params.push(value)
+    }
+    if (filter.experimentId !== undefined) add('r.experiment_id = ?', filter.experimentId)
+    if (filter.status !== undefined) add('r.status = ?', filter.status)
+    if (filter.parentRunId !== undefined) add('r.parent_run_id = ?', filter.parentRunId)
+    // ids are lower-case base32, so a range is an exact, index-friendly prefix match
+    if (filter.idPrefix !== undefined) {
+      add('r.id >= ?', filter.idPrefix)
+      add('r.id < ?', `${filter.idPrefix}\u{10FFFF}`)
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''
+    return this.#selectRuns(clause, params, filter.limit ?? 1000)
+  }
+
+  async endRun(id: string, status: Exclude<RunStatus, 'running'>, endTime: number): Promise<boolean> {
+    const changed = await this.#db.run("UPDATE runs SET status = ?, end_time = ? WHERE id = ? AND status = 'running'", [status, endTime, id])
+    if (changed === 0 && !(await runExists(this.#db, id))) throw new KeelError('RUN_NOT_FOUND', `no run with id ${id}`)
+    return changed > 0
+  }
+
+  async logBatch(runId: string, batch: RunBatch): Promise<void> {
+    const only = batch.metrics?.length === 1 && !batch.params && !batch.tags && !batch.artifacts && !batch.inputs ? batch.metrics[0] : undefined
+    if (only !== undefined && (await this.#logOneMetric(runId, only))) return
+    await this.#db.transaction(async (tx) => {
+      const status = await runStatus(tx, runId)
+      if (status === undefined) throw new KeelError('RUN_NOT_FOUND', `no run with id ${runId}`)
+      const onlyTags = !batch.params && !batch.metrics?.length && !batch.artifacts?.length && !batch.inputs?.length
+      if (status !== 'running' && !onlyTags) throw new KeelError('RUN_NOT_ACTIVE', `run ${runId} has ended (${status})`)
+      if (batch.params) await insertParams(tx, runId, batch.params)
+      if (batch.metrics) await insertMetrics(tx, runId, batch.metrics)
+      if (batch.tags) await upsertTags(tx, runId, batch.tags)
+      if (batch.artifacts) await insertArtifacts(tx, runId, batch.artifacts)
+      if (batch.inputs) await insertInputs(tx, runId, batch.inputs)
+    })
+  }
+
+  async getRunData(runId: string): Promise<RunData> {
+    if (!(await runExists(this.#db, runId))) throw new KeelError('RUN_NOT_FOUND', `no run with id ${runId}`)
+    const [params, metrics, artifacts, inputs] = await Promise.all([
+      this.#db.all('SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key', [runId]),
+      this.#db.all(
+        // latest point per key: highest step, then latest timestamp, then last written
+        `SELECT m.key, m.value, m.is_nan, m.step, m.timestamp FROM run_metrics m
+         WHERE m.run_id = ? AND NOT EXISTS (
+           SELECT 1 FROM run_metrics n WHERE n.run_id = m.run_id AND n.key = m.key AND
+             (n.step > m.step OR (n.step = m.step AND (n.timestamp > m.timestamp OR (n.timestamp = m.timestamp AND n.seq > m.seq)))))
+         ORDER BY m.key`,
+        [runId],
+      ),
+      this.#db.all('SELECT name, sha256, size, created_at FROM run_artifacts WHERE run_id = ? ORDER BY name', [runId]),
+      this.#db.all('SELECT kind, name, ref FROM run_inputs WHERE run_id = ? ORDER BY kind, name, ref', [runId]),
+    ])
+    return {
+      params: Object.fromEntries(params.map((r) => [String(r.key), String(r.value)])),
+      metrics: metrics.map(rowToMetric),
+      artifacts: artifacts.map(rowToArtifact),
+      inputs: inputs.map((r): RunInput => ({ kind: String(r.kind), name: String(r.name), ref: String(r.ref) })),
+    }
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<readonly MetricPoint[]> {
+    const rows = await this.#db.all('SELECT key, value, is_nan, step, timestamp FROM run_metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, seq', [
+      runId,
+      key,
+    ])
+    return rows.map(rowToMetric)
+  }
+
+  close(): Promise<void> {
+    return this.#db.close()
+  }
+
+  /**
+   * The common case, one metric point, as one conditional statement instead of
+   * a four-statement transaction. False when the run is missing or ended; the
+   * caller's transactional path then reports which.
+   */
+  async #logOneMetric(runId: string, m: MetricPoint): Promise<boolean> {
+    const { bigint, double } = this.#db.dialect.types
+    const nan = Number.isNaN(m.value)
+    const changed = await this.#db.run(
+      `INSERT INTO run_metrics (run_id, key, step, timestamp, value, is_nan)
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS ${bigint}), CAST(? AS ${bigint}), CAST(? AS ${double}), CAST(? AS INTEGER)
+       WHERE EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = 'running')`,
+      [runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0, runId],
+    )
+    return changed === 1
+  }
+
+  async #selectRuns(where: string, params: SqlValue[], limit: number): Promise<Run[]> {
+    const rows = await this.#db.all(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id ${where} ORDER BY r.id DESC LIMIT ?`, [
+      ...params,
+      limit,
+    ])
+    if (rows.length === 0) return []
+    const ids = rows.map((r) => String(r.id))
+    const tagRows = await this.#db.all(`SELECT run_id, key, value FROM run_tags WHERE run_id IN (${ids.map(() => '?').join(', ')}) ORDER BY key`, ids)
+    const tags = new Map<string, Record<string, string>>()
+    for (const t of tagRows) {
+      const bag = tags.get(String(t.run_id)) ?? {}
+      bag[String(t.key)] = String(t.value)
+      tags.set(String(t.run_id), bag)
+    }
+    return rows.map((r) => rowToRun(r, tags.get(String(r.id)) ?? {}))
+  }
+}
+
+async function runStatus(db: SqlClient, id: string): Promise<RunStatus | undefined> {
+  const rows = await db.all<{ status: RunStatus }>('SELECT status FROM runs WHERE id = ?', [id])
+  return rows[0]?.status
+}
+
+async function runExists(db: SqlClient, id: string): Promise<boolean> {
+  return (await runStatus(db, id)) !== undefined
+}
+
+async function insertParams(tx: SqlClient, runId: string, params: Readonly<Record<string, string>>): Promise<void> {
+  for (const [key, value] of Object.entries(params)) {
+    const inserted = await tx.run('INSERT INTO run_params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO NOTHING', [runId, key, value])
+    if (inserted > 0) continue
+    const existing = await tx.all<{ value: string }>('SELECT value FROM run_params WHERE run_id = ? AND key = ?', [runId, key])
+    if (existing[0]?.value !== value) {
+      throw new KeelError(
+        'PARAM_CONFLICT',
+        `param "${key}" of run ${runId} is already ${JSON.stringify(existing[0]?.value)}; cannot change it to ${JSON.stringify(value)}`,
+      )
+    }
+  }
+}
+
+const METRIC_CHUNK = 200 // rows per multi-row INSERT: well under both engines' bound-parameter limits
+
+async function insertMetrics(tx: SqlClient, runId: string, metrics: readonly MetricPoint[]): Promise<void> {
+  for (let i = 0; i < metrics.length; i += METRIC_CHUNK) {
+    const chunk = metrics.slice(i, i + METRIC_CHUNK)
+    const params: SqlValue[] = []
+    for (const m of chunk) {
+      const nan = Number.isNaN(m.value)
+      params.push(runId, m.key, m.step, m.timestamp, nan ? null : m.value, nan ? 1 : 0)
+    }
+    const values = chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')
+    await tx.run(`INSERT INTO run_metrics (run_id, key, step, timestamp, value, is_nan) VALUES ${values}`, params)
+  }
+}
+
+async function upsertTags(tx: SqlClient, runId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+  for (const [key, value] of Object.entries(tags)) {
+    await tx.run('INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value', [
+      runId,
+      key,
+      value,
+    ])
+  }
+}
+
+async function insertArtifacts(tx: SqlClient, runId: string, artifacts: readonly RunArtifact[]): Promise<void> {
+  for (const a of artifacts) {
+    const inserted = await tx.run(
+      'INSERT INTO run_artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO NOTHING',
+      [runId, a.name, a.sha256, a.size, a.createdAt],
+    )
+    if (inserted > 0) continue
+    const existing = await tx.all<{ sha256: string }>('SELECT sha256 FROM run_artifacts WHERE run_id = ? AND name = ?', [runId, a.name])
+    if (existing[0]?.sha256 !== a.sha256) {
+      throw new KeelError('ARTIFACT_EXISTS', `run ${runId} already has an artifact named "${a.name}" with other content`)
+    }
+  }
+}
+
+async function insertInputs(tx: SqlClient, runId: string, inputs: readonly RunInput[]): Promise<void> {
+  for (const i of inputs) {
+    await tx.run('INSERT INTO run_inputs (run_id, kind, name, ref) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [runId, i.kind, i.name, i.ref])
+  }
+}
+
+function boolToSql(value: boolean | null): number | null {
+  return value === null ? null : value ? 1 : 0
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value)
+}
+
+function rowToExperiment(r: SqlRow): Experiment {
+  return { id: String(r.id), name: String(r.name), createdAt: num(r.created_at) }
+}
+
+function rowToRun(r: SqlRow, tags: Record<string, string>): Run {
+  return {
+    id: String(r.id),
+    experimentId: String(r.experiment_id),
+    experimentName: String(r.experiment_name),
+    name: String(r.name),
+    status: r.status as RunStatus,
+    startTime: num(r.start_time),
+    endTime: r.end_time === null ? null : num(r.end_time),
+    parentRunId: r.parent_run_id === null ? null : String(r.parent_run_id),
+    gitCommit: r.git_commit === null ? null : String(r.git_commit),
+    gitDirty: r.git_dirty === null ? null : num(r.git_dirty) === 1,
+    configHash: r.config_hash === null ? null : String(r.config_hash),
+    tags,
+  }
+}
+
+function rowToMetric(r: SqlRow): MetricPoint {
+  const value = num(r.is_nan) === 1 ? Number.NaN : num(r.value)
+  return { key: String(r.key), value, step: num(r.step), timestamp: num(r.timestamp) }
+}
+
+function rowToArtifact(r: SqlRow): RunArtifact {
+  return { name: String(r.name), sha256: String(r.sha256), size: num(r.size), createdAt: num(r.created_at) }
+}
