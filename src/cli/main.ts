@@ -25,7 +25,6 @@ export function buildProgram(): Command {
     .version(version(), '-v, --version')
     .option('-C, --project <dir>', 'project directory (default: the nearest one holding keel.config.ts)')
     .option('-e, --env <name>', 'environment from keel.config.ts (default: $KEEL_ENV or development)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: () => undefined })
   const context = (cmd: Command): CommandContext => {
@@ -53,7 +52,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0
-      const message = error.message.replace(/^error: /, '')
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')
       return reportError(terminalOutput(json), new KeelError('CLI_USAGE', message))
     }
     return reportError(terminalOutput(json), error)

@@ -42,11 +42,9 @@ export async function loadConfigFile(configPath: string): Promise<{ raw: unknown
   } catch (error) {
     throw new KeelError('CONFIG_LOAD_FAILED', `${configPath} could not be loaded: ${firstLine(error)}`, { cause: error })
   }
-  // a config compiled as CommonJS (no "type": "module" nearby) arrives wrapped once more
+  // a config compiled as CommonJS (no "type": "module" nearby) arrives as the exports object
   const inner = mod.default as { default?: unknown; __esModule?: unknown } | undefined
-  if (inner !== null && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule')) {
-    mod = { default: inner.default }
-  }
+  if (inner !== null && typeof inner === 'object' && inner.__esModule === true) mod = { default: inner.default }
   if (mod.default === undefined) {
     throw new KeelError('CONFIG_INVALID', `${configPath} has no default export`, {
       hint: 'End the file with `export default defineProject({ name: "my-project" })`.',

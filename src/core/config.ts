@@ -63,7 +63,7 @@ const projectSchema = z.strictObject({
  * })
  * ```
  */
-export function defineProject<const T extends ProjectConfig>(config: T): T {
+export function defineProject(config: ProjectConfig): ProjectConfig {
   return config
 }
 
@@ -155,7 +155,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function validateConfig(raw: unknown, configPath: string): z.output<typeof projectSchema> {
-  const result = projectSchema.safeParse(raw)
+  const result = projectSchema.safeParse(raw, { reportInput: true })
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const key = issue === undefined || issue.path.length === 0 ? '(root)' : issue.path.join('.')

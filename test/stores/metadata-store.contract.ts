@@ -1,0 +1,233 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { newId } from '../../src/core/ids.js'
+import type { MetricPoint, Run } from '../../src/core/types.js'
+import type { MetadataStore, NewRun } from '../../src/stores/metadata-store.js'
+
+export interface OpenedStore {
+  readonly store: MetadataStore
+  /** Closes the store and removes what it created. */
+  readonly dispose: () => Promise<void>
+}
+
+/** A case a backend may opt out of, with the reason shown in the test name. */
+export interface Skip {
+  readonly test: string
+  readonly reason: string
+}
+
+/**
+ * The behaviour every MetadataStore backend must have. `open` returns a new,
+ * empty store each time.
+ */
+export function describeMetadataStore(name: string, open: () => Promise<OpenedStore>, skip: readonly Skip[] = []): void {
+  describe(`MetadataStore contract: ${name}`, () => {
+    const opened: OpenedStore[] = []
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((o) => o.dispose()))
+    })
+    const fresh = async () => {
+      const o = await open()
+      opened.push(o)
+      return o.store
+    }
+    const test = (title: string, fn: () => Promise<void>) => {
+      const skipped = skip.find((s) => s.test === title)
+      if (skipped) it.skip(`${title} (skipped: ${skipped.reason})`, fn)
+      else it(title, fn)
+    }
+    let clock = 1_700_000_000_000
+    const newRun = async (store: MetadataStore, overrides: Partial<NewRun> = {}): Promise<Run> => {
+      const exp = await store.ensureExperiment(overrides.experimentId ?? 'exp', newId(), clock)
+      clock += 1000
+      return store.createRun({
+        id: newId(clock),
+        experimentId: exp.id,
+        name: 'r',
+        startTime: clock,
+        parentRunId: null,
+        gitCommit: null,
+        gitDirty: null,
+        configHash: null,
+        tags: {},
+        ...overrides,
+        ...(overrides.experimentId === undefined ? {} : { experimentId: exp.id }),
+      })
+    }
+    const point = (key: string, value: number, step: number, timestamp = 1): MetricPoint => ({ key, value, step, timestamp })
+
+    test('creates an experiment once and returns it again by name', async () => {
+      const store = await fresh()
+      const a = await store.ensureExperiment('churn', newId(), 1)
+      const b = await store.ensureExperiment('churn', newId(), 2)
+      expect(b).toEqual(a)
+      expect(await store.getExperiment('churn')).toEqual(a)
+      expect(await store.getExperiment('missing')).toBeUndefined()
+      expect((await store.listExperiments()).map((e) => e.name)).toEqual(['churn'])
+    })
+
+    test('concurrent ensureExperiment calls agree on one experiment', async () => {
+      const store = await fresh()
+      const all = await Promise.all(Array.from({ length: 8 }, (_, i) => store.ensureExperiment('same', newId(), i)))
+      expect(new Set(all.map((e) => e.id)).size).toBe(1)
+    })
+
+    test('round-trips every field of a run', async () => {
+      const store = await fresh()
+      const exp = await store.ensureExperiment('e', newId(), 1)
+      const input: NewRun = {
+        id: newId(),
+        experimentId: exp.id,
+        name: 'trial 1',
+        startTime: 1_700_000_000_123,
+        parentRunId: null,
+        gitCommit: 'a'.repeat(40),
+        gitDirty: true,
+        configHash: 'b'.repeat(64),
+        tags: { owner: 'ana', 'team/area': 'risk' },
+      }
+      const created = await store.createRun(input)
+      const expected: Run = { ...input, experimentName: 'e', status: 'running', endTime: null }
+      expect(created).toEqual(expected)
+      expect(await store.getRun(input.id)).toEqual(expected)
+      expect(await store.getRun('nope')).toBeUndefined()
+    })
+
+    test('refuses a run whose parent does not exist', async () => {
+      const store = await fresh()
+      await expect(newRun(store, { parentRunId: 'missing' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+    })
+
+    test('lists runs newest first, filtered by experiment, status, parent and id prefix', async () => {
+      const store = await fresh()
+      const a = await newRun(store, { experimentId: 'one' })
+      const b = await newRun(store, { experimentId: 'two' })
+      const c = await newRun(store, { experimentId: 'one', parentRunId: a.id })
+      await store.endRun(b.id, 'failed', clock)
+      expect((await store.listRuns()).map((r) => r.id)).toEqual([c.id, b.id, a.id])
+      expect((await store.listRuns({ experimentId: a.experimentId })).map((r) => r.id)).toEqual([c.id, a.id])
+      expect((await store.listRuns({ status: 'failed' })).map((r) => r.id)).toEqual([b.id])
+      expect((await store.listRuns({ parentRunId: a.id })).map((r) => r.id)).toEqual([c.id])
+      expect((await store.listRuns({ idPrefix: c.id.slice(0, 20) })).map((r) => r.id)).toEqual([c.id])
+      expect(await store.listRuns({ idPrefix: 'zzzz' })).toEqual([])
+      expect(await store.listRuns({ limit: 2 })).toHaveLength(2)
+    })
+
+    test('keeps params immutable: the same value again is fine, another value is a conflict', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      await store.logBatch(run.id, { params: { lr: '0.1', depth: '6' } })
+      await store.logBatch(run.id, { params: { lr: '0.1' } })
+      await expect(store.logBatch(run.id, { params: { lr: '0.2' } })).rejects.toMatchObject({ code: 'PARAM_CONFLICT' })
+      expect((await store.getRunData(run.id)).params).toEqual({ depth: '6', lr: '0.1' })
+    })
+
+    test('applies a batch atomically: a conflict anywhere stores nothing of it', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      await store.logBatch(run.id, { params: { lr: '0.1' } })
+      const batch = { metrics: [point('loss', 1, 0)], tags: { t: 'x' }, params: { a: '1', lr: '0.5' } }
+      await expect(store.logBatch(run.id, batch)).rejects.toMatchObject({ code: 'PARAM_CONFLICT' })
+      const data = await store.getRunData(run.id)
+      expect(data.metrics).toEqual([])
+      expect(data.params).toEqual({ lr: '0.1' })
+      expect((await store.getRun(run.id))?.tags).toEqual({})
+    })
+
+    test('keeps the full metric history in step order and reports the latest point', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      await store.logBatch(run.id, { metrics: [point('loss', 0.9, 0, 10), point('loss', 0.5, 2, 30), point('loss', 0.7, 1, 20)] })
+      // same step, later timestamp wins; same step and timestamp, later write wins
+      await store.logBatch(run.id, { metrics: [point('auc', 0.6, 5, 100), point('auc', 0.7, 5, 200), point('auc', 0.8, 5, 200)] })
+      const history = await store.getMetricHistory(run.id, 'loss')
+      expect(history.map((p) => [p.step, p.value])).toEqual([
+        [0, 0.9],
+        [1, 0.7],
+        [2, 0.5],
+      ])
+      const latest = (await store.getRunData(run.id)).metrics
+      expect(latest).toEqual([point('auc', 0.8, 5, 200), point('loss', 0.5, 2, 30)])
+    })
+
+    test('stores NaN and infinities exactly', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      await store.logBatch(run.id, { metrics: [point('nan', Number.NaN, 0), point('pinf', Number.POSITIVE_INFINITY, 0)] })
+      await store.logBatch(run.id, { metrics: [point('ninf', Number.NEGATIVE_INFINITY, 0)] })
+      await store.logBatch(run.id, { metrics: [point('nan1', Number.NaN, 0)] })
+      const values = Object.fromEntries((await store.getRunData(run.id)).metrics.map((m) => [m.key, m.value]))
+      expect(values).toEqual({ nan: Number.NaN, nan1: Number.NaN, pinf: Number.POSITIVE_INFINITY, ninf: Number.NEGATIVE_INFINITY })
+    })
+
+    test('stores a large metric batch whole', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      const points = Array.from({ length: 2_345 }, (_, i) => point('loss', 1 / (i + 1), i, i))
+      await store.logBatch(run.id, { metrics: points })
+      const history = await store.getMetricHistory(run.id, 'loss')
+      expect(history).toHaveLength(2_345)
+      expect(history[2_344]).toEqual(points[2_344])
+    })
+
+    test('stores every write of many concurrent batches', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      await Promise.all(Array.from({ length: 40 }, (_, i) => store.logBatch(run.id, { metrics: [point('m', i, i)], params: { [`p${i}`]: String(i) } })))
+      expect(await store.getMetricHistory(run.id, 'm')).toHaveLength(40)
+      expect(Object.keys((await store.getRunData(run.id)).params)).toHaveLength(40)
+    })
+
+    test('upserts tags, also after the run ended; other data after the end is refused', async () => {
+      const store = await fresh()
+      const run = await newRun(store, { tags: { stage: 'dev' } })
+      await store.logBatch(run.id, { tags: { stage: 'review', note: 'x' } })
+      expect(await store.endRun(run.id, 'finished', clock + 5)).toBe(true)
+      await store.logBatch(run.id, { tags: { note: 'after' } })
+      expect((await store.getRun(run.id))?.tags).toEqual({ note: 'after', stage: 'review' })
+      await expect(store.logBatch(run.id, { metrics: [point('late', 1, 0)] })).rejects.toMatchObject({ code: 'RUN_NOT_ACTIVE' })
+      await expect(store.logBatch(run.id, { params: { late: '1' } })).rejects.toMatchObject({ code: 'RUN_NOT_ACTIVE' })
+    })
+
+    test('ends a run once', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      expect(await store.endRun(run.id, 'failed', 99)).toBe(true)
+      expect(await store.endRun(run.id, 'finished', 100)).toBe(false)
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'failed', endTime: 99 })
+      await expect(store.endRun('missing', 'finished', 1)).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+    })
+
+    test('reports writes to an unknown run', async () => {
+      const store = await fresh()
+      await expect(store.logBatch('missing', { params: { a: '1' } })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+      await expect(store.logBatch('missing', { metrics: [point('a', 1, 0)] })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+      await expect(store.getRunData('missing')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' })
+    })
+
+    test('records artifacts by name once; the same name with other content is refused', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      const a = { name: 'model/a.bin', sha256: 'a'.repeat(64), size: 3, createdAt: 5 }
+      await store.logBatch(run.id, { artifacts: [a] })
+      await store.logBatch(run.id, { artifacts: [a] })
+      await expect(store.logBatch(run.id, { artifacts: [{ ...a, sha256: 'b'.repeat(64) }] })).rejects.toMatchObject({ code: 'ARTIFACT_EXISTS' })
+      expect((await store.getRunData(run.id)).artifacts).toEqual([a])
+    })
+
+    test('records inputs for lineage without duplicates', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      const input = { kind: 'snapshot', name: 'customers', ref: 'c'.repeat(64) }
+      await store.logBatch(run.id, { inputs: [input, input] })
+      await store.logBatch(run.id, { inputs: [input, { kind: 'run', name: 'parent', ref: 'x' }] })
+      expect((await store.getRunData(run.id)).inputs).toEqual([{ kind: 'run', name: 'parent', ref: 'x' }, input])
+    })
+
+    test('refuses use after close', async () => {
+      const store = await fresh()
+      await store.close()
+      await expect(store.listRuns()).rejects.toMatchObject({ code: 'STORE_CLOSED' })
+      await store.close()
+    })
+  })
+}
