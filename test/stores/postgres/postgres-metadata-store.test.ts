@@ -7,7 +7,13 @@ import { describeMetadataStore } from '../metadata-store.contract.js'
 describeMetadataStore('postgres', async () => {
   const schema = freshSchema()
   const store = await openPostgresMetadataStore({ url: schema.url })
-  return { store, dispose: async () => (await store.close(), await schema.drop()) }
+  return {
+    store,
+    dispose: async () => {
+      await store.close()
+      await schema.drop()
+    },
+  }
 })
 
 describe('PostgreSQL metadata store', () => {

@@ -14,7 +14,13 @@ let n = 0
 describeMetadataStore('sqlite', async () => {
   const path = join(dir, `contract-${n++}.db`)
   const store = await openSqliteMetadataStore({ path })
-  return { store, dispose: async () => (await store.close(), rmSync(path, { force: true })) }
+  return {
+    store,
+    dispose: async () => {
+      await store.close()
+      rmSync(path, { force: true })
+    },
+  }
 })
 
 describeMetadataStore('sqlite in memory', async () => {
