@@ -13,10 +13,11 @@ export function registerExec(program: Command, context: (cmd: Command) => Comman
     .description('run a TypeScript/JavaScript file (e.g. a training script) with the selected environment')
     .argument('<file>', 'script to run')
     .argument('[args...]', 'arguments passed to the script')
-    .option('--json', 'accepted for symmetry; the script decides what it prints')
+    .option('--json', 'after the script, print a JSON summary line (file, exit code, duration) on stderr')
     .allowUnknownOption()
     .action(async (file: string, args: string[], _opts: unknown, cmd: Command) => {
-      const { globals } = context(cmd)
+      const { globals, output } = context(cmd)
+      const started = Date.now()
       const loader = import.meta.resolve('tsx/esm')
       const env = { ...process.env, ...(globals.env === undefined ? {} : { KEEL_ENV: globals.env }) }
       const code = await new Promise<number>((resolveCode, reject) => {
@@ -24,6 +25,7 @@ export function registerExec(program: Command, context: (cmd: Command) => Comman
         child.on('error', (error) => reject(new KeelError('CLI_USAGE', `cannot run ${file}: ${error.message}`)))
         child.on('exit', (exitCode, signal) => resolveCode(exitCode ?? (signal ? 128 : 1)))
       })
+      if (output.json) output.err(JSON.stringify({ file, exitCode: code, durationMs: Date.now() - started }))
       process.exitCode = code
     })
 }

@@ -81,11 +81,11 @@ class PostgresClient implements SqlClient {
   }
 
   all<T extends SqlRow = SqlRow>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.#query(this.#pool, sql, params).then((r) => r.rows as T[])
+    return this.query(this.#pool, sql, params).then((r) => r.rows as T[])
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return this.#query(this.#pool, sql, params).then((r) => r.rowCount ?? 0)
+    return this.query(this.#pool, sql, params).then((r) => r.rowCount ?? 0)
   }
 
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
@@ -115,20 +115,17 @@ class PostgresClient implements SqlClient {
     await this.#pool.end()
   }
 
-  async #query(on: PgQueryable, sql: string, params: readonly SqlValue[]) {
+  /** Runs one statement on the pool or on a transaction's connection. */
+  async query(on: PgQueryable, sql: string, params: readonly SqlValue[]) {
     this.#check()
     try {
       return await on.query(numbered(sql), [...params])
     } catch (error) {
-      throw this.translate(error)
+      throw this.#translate(error)
     }
   }
 
-  query(on: PgQueryable, sql: string, params: readonly SqlValue[]) {
-    return this.#query(on, sql, params)
-  }
-
-  translate(error: unknown): unknown {
+  #translate(error: unknown): unknown {
     const code = (error as { code?: string }).code
     if (code !== undefined && /^(ECONN|ENOTFOUND|ETIMEDOUT|EPIPE|57P0|08)/.test(code)) return unreachable(this.#url, error)
     return error
