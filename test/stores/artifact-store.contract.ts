@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { sha256 } from '../../src/core/hash.js'
 import type { ArtifactStore } from '../../src/stores/artifact-store.js'
+import { disposedAfterEach } from '../helpers/fresh.js'
 
 export interface OpenedArtifactStore {
   readonly store: ArtifactStore
@@ -14,15 +15,7 @@ export interface OpenedArtifactStore {
 /** The behaviour every ArtifactStore backend must have; `scratch` is a local directory for source and destination files. */
 export function describeArtifactStore(name: string, open: () => Promise<OpenedArtifactStore>, scratch: string): void {
   describe(`ArtifactStore contract: ${name}`, () => {
-    const opened: OpenedArtifactStore[] = []
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((o) => o.dispose()))
-    })
-    const fresh = async () => {
-      const o = await open()
-      opened.push(o)
-      return o
-    }
+    const fresh = disposedAfterEach(open)
 
     it('stores bytes under their sha256 and returns them verified', async () => {
       const { store } = await fresh()

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { MetricPoint, Run } from '../../src/core/types.js'
 import type { MetadataStore, NewRun } from '../../src/stores/metadata-store.js'
+import { disposedAfterEach } from '../helpers/fresh.js'
 
 export interface OpenedStore {
   readonly store: MetadataStore
@@ -21,15 +22,8 @@ export interface Skip {
  */
 export function describeMetadataStore(name: string, open: () => Promise<OpenedStore>, skip: readonly Skip[] = []): void {
   describe(`MetadataStore contract: ${name}`, () => {
-    const opened: OpenedStore[] = []
-    afterEach(async () => {
-      await Promise.all(opened.splice(0).map((o) => o.dispose()))
-    })
-    const fresh = async () => {
-      const o = await open()
-      opened.push(o)
-      return o.store
-    }
+    const openDisposed = disposedAfterEach(open)
+    const fresh = async () => (await openDisposed()).store
     const test = (title: string, fn: () => Promise<void>) => {
       const skipped = skip.find((s) => s.test === title)
       if (skipped) it.skip(`${title} (skipped: ${skipped.reason})`, fn)
