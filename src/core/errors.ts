@@ -162,6 +162,42 @@ export const ERRORS = {
     hint: 'Check free disk space and permissions on the artifact root.',
     retryable: true,
   },
+  FRAME_INVALID: {
+    status: 400,
+    exit: 2,
+    hint: 'Give every column the same number of rows and values of its declared type.',
+    retryable: false,
+  },
+  FRAME_COLUMN_UNKNOWN: {
+    status: 400,
+    exit: 2,
+    hint: 'Use one of the column names listed above (names are case-sensitive).',
+    retryable: false,
+  },
+  DATA_READ_FAILED: {
+    status: 400,
+    exit: 2,
+    hint: 'Check that the file exists, is readable, and is CSV or Parquet with consistent rows.',
+    retryable: false,
+  },
+  LEARN_INVALID_INPUT: {
+    status: 400,
+    exit: 2,
+    hint: 'Fix the training or prediction data as described above.',
+    retryable: false,
+  },
+  LEARN_INVALID_PARAMS: {
+    status: 400,
+    exit: 2,
+    hint: 'Check the learner parameters against docs/learn.md.',
+    retryable: false,
+  },
+  MODEL_FORMAT_UNSUPPORTED: {
+    status: 400,
+    exit: 2,
+    hint: 'The model was saved by a newer Keel or is not a Keel model; upgrade Keel or re-export the model.',
+    retryable: false,
+  },
   CLI_USAGE: {
     status: 400,
     exit: 64,
