@@ -209,7 +209,14 @@ export function columnFromValues(name: string, cells: readonly unknown[], kind: 
     case 'number': {
       const values = new Float64Array(n)
       cells.forEach((v, i) => {
-        values[i] = v === null || v === undefined ? Number.NaN : typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : bad(v, i)
+        values[i] =
+          v === null || v === undefined
+            ? Number.NaN
+            : typeof v === 'number'
+              ? v
+              : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))
+                ? Number(v)
+                : bad(v, i)
       })
       return { kind, values }
     }
@@ -224,7 +231,8 @@ export function columnFromValues(name: string, cells: readonly unknown[], kind: 
     case 'boolean': {
       const values = new Uint8Array(n)
       cells.forEach((v, i) => {
-        values[i] = v === null || v === undefined ? BOOLEAN_MISSING : v === true || v === 'true' || v === 1 ? 1 : v === false || v === 'false' || v === 0 ? 0 : bad(v, i)
+        values[i] =
+          v === null || v === undefined ? BOOLEAN_MISSING : v === true || v === 'true' || v === 1 ? 1 : v === false || v === 'false' || v === 0 ? 0 : bad(v, i)
       })
       return { kind, values }
     }

@@ -30,7 +30,9 @@ export function prepareTraining(frame: Frame, options: FitOptions): TrainingData
   if (names.length === 0) throw invalid('there are no feature columns besides the label')
   const missingLabels = countMissing(labelColumn)
   if (missingLabels.count > 0) {
-    throw invalid(`label "${options.label}" is missing in ${missingLabels.count} row(s), first at row ${missingLabels.first}; drop or fill those rows before training`)
+    throw invalid(
+      `label "${options.label}" is missing in ${missingLabels.count} row(s), first at row ${missingLabels.first}; drop or fill those rows before training`,
+    )
   }
   const task = options.task === undefined || options.task === 'auto' ? inferTask(labelColumn) : options.task
   const { y, classes } = encodeLabel(labelColumn, task, options.label)
@@ -116,7 +118,7 @@ function encodeLabel(c: Column, task: Task, name: string): { y: Float64Array; cl
   }
   const raw = labelStrings(c)
   const distinct = [...new Set(raw.values)]
-  const numeric = c.kind === 'number' || c.kind === 'boolean'
+  const numeric = c.kind === 'number'
   const classes = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
   if (classes.length < 2) throw invalid(`label "${name}" has a single class (${classes[0]}); classification needs at least two`)
   if (task === 'binary' && classes.length > 2) throw invalid(`label "${name}" has ${classes.length} classes; use task "multiclass"`)
@@ -133,7 +135,7 @@ function labelStrings(c: Column): { values: string[] } {
     case 'category':
       return { values: Array.from(c.codes, (code) => c.levels[code] ?? '') }
     case 'boolean':
-      return { values: Array.from(c.values, (v) => (v === 1 ? '1' : '0')) }
+      return { values: Array.from(c.values, (v) => (v === 1 ? 'true' : 'false')) }
     default:
       return { values: Array.from(c.values, (v) => String(v)) }
   }
