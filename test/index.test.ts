@@ -4,7 +4,30 @@ import * as keel from '../src/index.js'
 
 describe('public API', () => {
   it('exports exactly these names (an addition here is a reviewed API change)', () => {
-    expect(Object.keys(keel).sort()).toEqual(['ERRORS', 'KeelError', 'RunHandle', 'Tracking', 'defineProject', 'isKeelError', 'openProject'])
+    expect(Object.keys(keel).sort()).toEqual([
+      'ERRORS',
+      'Frame',
+      'KeelError',
+      'RunHandle',
+      'Tracking',
+      'choice',
+      'crossValidate',
+      'defineProject',
+      'explain',
+      'holdout',
+      'intRange',
+      'isKeelError',
+      'kFold',
+      'learners',
+      'loadModel',
+      'logUniform',
+      'metrics',
+      'openProject',
+      'search',
+      'stratifiedKFold',
+      'timeSplit',
+      'uniform',
+    ])
   })
 
   it('is what the built package exports, as users import it', () => {

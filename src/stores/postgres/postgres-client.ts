@@ -25,6 +25,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
 }
 
 const INT8_OID = 20
+// an arbitrary constant: the advisory-lock key that serialises schema creation
+const SCHEMA_LOCK = 727_351_902
 
 /** Connects, checks the server answers, and creates the URL's schema if it names one. */
 export async function openPostgresClient(url: string, timeoutMs = 5_000): Promise<SqlClient> {
@@ -48,7 +50,8 @@ export async function openPostgresClient(url: string, timeoutMs = 5_000): Promis
   // an idle client losing its connection must not crash the process; the next query reports it
   pool.on('error', () => undefined)
   try {
-    if (schema !== null) await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
+    // CREATE SCHEMA IF NOT EXISTS races with itself across connections; a lock makes concurrent openers take turns
+    if (schema !== null) await pool.query(`BEGIN; SELECT pg_advisory_xact_lock(${SCHEMA_LOCK}); CREATE SCHEMA IF NOT EXISTS "${schema}"; COMMIT`)
     else await pool.query('SELECT 1')
   } catch (error) {
     await pool.end().catch(() => undefined)
