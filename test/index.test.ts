@@ -23,6 +23,7 @@ describe('public API', () => {
       'logUniform',
       'metrics',
       'openProject',
+      'readFrame',
       'search',
       'stratifiedKFold',
       'timeSplit',
