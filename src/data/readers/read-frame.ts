@@ -3,7 +3,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
+import type { DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '../../core/errors.js'
 import { type Column, type ColumnKind, Frame } from '../../core/frame.js'
 import { type ColumnBuilder, columnBuilder } from './column-builders.js'
@@ -50,6 +50,8 @@ export async function readFrame(path: string, options: ReadFrameOptions = {}): P
 
 /** A private in-memory DuckDB per read, closed afterwards so that nothing keeps the process alive. */
 async function withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  // loaded on first use: the native engine is large, and most users of `keel` never read a file
+  const { DuckDBInstance } = await import('@duckdb/node-api')
   const instance = await DuckDBInstance.create(':memory:')
   try {
     const connection = await instance.connect()
