@@ -5,7 +5,7 @@ import type { FitOptions, Learner } from '../model.js'
 import { createRandom, type Random } from '../random.js'
 import { prepareTraining, type TrainingData } from '../training-data.js'
 import { type BinnedFeatures, binFeatures } from '../trees/binning.js'
-import { growTree } from '../trees/grow.js'
+import { GrowWorkspace, growTree } from '../trees/grow.js'
 import type { RowStats } from '../trees/histogram.js'
 import { checkNumber, paramError, rejectUnknown } from '../trees/params.js'
 import { allIndices, bootstrap } from '../trees/sampling.js'
@@ -91,7 +91,8 @@ function fitForest(frame: Frame, options: FitOptions, params: ForestParams): For
   const random = createRandom(params.seed)
   const perSplit = featuresPerSplit(params.maxFeatures, classification, data.columns.length)
   const trees: Tree[] = []
-  for (let t = 0; t < params.nTrees; t++) trees.push(growOne(bins, target, params, perSplit, random))
+  const workspace = new GrowWorkspace()
+  for (let t = 0; t < params.nTrees; t++) trees.push(growOne(bins, target, params, perSplit, random, workspace))
   const width = target.width
   const ensemble: Ensemble = {
     trees,
@@ -136,7 +137,7 @@ function regressionTarget(data: TrainingData): Target {
   return { stats: { channels: 1, grad, hess: new Float64Array(data.nRows).fill(1) }, width: 1, nodeValue }
 }
 
-function growOne(bins: BinnedFeatures, target: Target, params: ForestParams, perSplit: number, random: Random): Tree {
+function growOne(bins: BinnedFeatures, target: Target, params: ForestParams, perSplit: number, random: Random, workspace: GrowWorkspace): Tree {
   const rows = params.bootstrap ? bootstrap(random, bins.nRows) : allIndices(bins.nRows)
   return growTree(bins, target.stats, rows, rows.length, {
     maxDepth: params.maxDepth,
@@ -148,6 +149,7 @@ function growOne(bins: BinnedFeatures, target: Target, params: ForestParams, per
     featuresPerSplit: { count: perSplit, random },
     width: target.width,
     nodeValue: target.nodeValue,
+    workspace,
   })
 }
 

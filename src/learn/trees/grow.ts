@@ -22,6 +22,26 @@ export interface GrowOptions extends SplitRules {
   readonly nodeValue: (stats: Float64Array, out: number[]) => void
   /** When given, receives the leaf each grown row lands in (other entries are left as they are). */
   readonly leafOfRow?: Int32Array
+  /** Buffers kept from tree to tree (boosting grows hundreds on the same rows); fresh ones otherwise. */
+  readonly workspace?: GrowWorkspace
+}
+
+/** Scratch buffers and spare histograms that successive trees reuse instead of reallocating. */
+export class GrowWorkspace {
+  readonly pool: Float64Array[] = []
+  #scratch = new Float64Array(0)
+  #rowScratch = new Int32Array(0)
+
+  /** Row statistics for `rows` rows of `width` numbers each. */
+  scratch(rows: number, width: number): Float64Array {
+    if (this.#scratch.length < rows * width) this.#scratch = new Float64Array(rows * width)
+    return this.#scratch
+  }
+
+  rowScratch(rows: number): Int32Array {
+    if (this.#rowScratch.length < rows) this.#rowScratch = new Int32Array(rows)
+    return this.#rowScratch
+  }
 }
 
 interface Open {
@@ -72,8 +92,8 @@ class TreeBuffer {
 }
 
 /**
- * Grows a tree on `rows[0..nRows)` (reordered in place so every node owns a contiguous range).
- * Rows may repeat (bootstrap samples).
+ * Grows a tree on `rows[0..nRows)` (reordered in place so every node above the depth limit
+ * owns a contiguous range). Rows may repeat (bootstrap samples).
  */
 export function growTree(bins: BinnedFeatures, stats: RowStats, rows: Int32Array, nRows: number, options: GrowOptions): Tree {
   return new Grower(bins, stats, rows, options).grow(nRows)
@@ -81,12 +101,13 @@ export function growTree(bins: BinnedFeatures, stats: RowStats, rows: Int32Array
 
 class Grower {
   readonly #s: number
-  readonly #pool: Float64Array[] = []
+  readonly #pool: Float64Array[]
   readonly #scratch: Float64Array
   readonly #rowScratch: Int32Array
   readonly #sampled: Int32Array
   readonly #tree = new TreeBuffer()
   readonly #ranges: number[] = []
+  readonly #lut = new Uint8Array(256)
 
   constructor(
     readonly bins: BinnedFeatures,
@@ -95,8 +116,13 @@ class Grower {
     readonly options: GrowOptions,
   ) {
     this.#s = stats.channels + 1
-    this.#scratch = new Float64Array(rows.length * this.#s)
-    this.#rowScratch = new Int32Array(rows.length)
+    const workspace = options.workspace ?? new GrowWorkspace()
+    // pooled histograms are only reusable at the same size (the same bins and channels)
+    const size = bins.totalBins * this.#s
+    if (workspace.pool.some((h) => h.length !== size)) workspace.pool.length = 0
+    this.#pool = workspace.pool
+    this.#scratch = workspace.scratch(rows.length, this.#s)
+    this.#rowScratch = workspace.rowScratch(rows.length)
     this.#sampled = new Int32Array(options.featuresPerSplit ? Math.min(options.featuresPerSplit.count, options.features.length) : 0)
   }
 
@@ -120,12 +146,26 @@ class Grower {
   }
 
   #rootStats(nRows: number): Float64Array {
-    const c = this.stats.channels
+    const { channels: c, grad, hess } = this.stats
+    const rows = this.rows
     const total = new Float64Array(this.#s)
+    if (c === 1) {
+      // scalar accumulators in the boosting case; same order of additions as the general loop
+      let g = 0
+      let h = 0
+      for (let i = 0; i < nRows; i++) {
+        const r = rows[i] as number
+        g += grad[r] as number
+        h += hess[r] as number
+      }
+      total[0] = g
+      total[1] = h
+      return total
+    }
     for (let i = 0; i < nRows; i++) {
-      const r = this.rows[i] as number
-      for (let q = 0; q < c; q++) total[q] = (total[q] as number) + (this.stats.grad[r * c + q] as number)
-      total[c] = (total[c] as number) + (this.stats.hess[r] as number)
+      const r = rows[i] as number
+      for (let q = 0; q < c; q++) total[q] = (total[q] as number) + (grad[r * c + q] as number)
+      total[c] = (total[c] as number) + (hess[r] as number)
     }
     return total
   }
@@ -181,12 +221,17 @@ class Grower {
 
   #split(o: Open, open: Open[]): void {
     const { split } = o
-    const mid = this.#partition(o)
+    const { maxDepth, leafOfRow } = this.options
+    // Children at the depth limit stay leaves whatever their row counts, so their rows
+    // need no partition: only the leaf each row lands in is wanted (empty ranges keep #markLeaves off them).
+    const lastLevel = maxDepth !== 0 && o.depth + 1 >= maxDepth
+    const mid = lastLevel ? o.start : this.#partition(o)
     const rightStats = new Float64Array(this.#s)
     for (let q = 0; q < this.#s; q++) rightStats[q] = (o.stats[q] as number) - (split.left[q] as number)
     const left = this.#open(o.start, mid, o.depth + 1, Float64Array.from(split.left))
-    const right = this.#open(mid, o.end, o.depth + 1, rightStats)
+    const right = this.#open(mid, lastLevel ? mid : o.end, o.depth + 1, rightStats)
     this.#record(o, left.node, right.node)
+    if (lastLevel && leafOfRow) this.#assignLeaves(o, left.node, right.node, leafOfRow)
     const canLeft = this.#canSplit(left)
     const canRight = this.#canSplit(right)
     if (this.options.featuresPerSplit) {
@@ -223,21 +268,28 @@ class Grower {
     t.gain[o.node] = gain
   }
 
+  /** Which bin codes of the split feature go left (the missing bin included). */
+  #goLeft(o: Open): Uint8Array {
+    const { feature, bin, missingLeft } = o.split
+    const lut = this.#lut
+    lut.fill(0)
+    lut.fill(1, 0, bin + 1)
+    if (missingLeft) lut[this.bins.nBins[feature] as number] = 1
+    return lut
+  }
+
   /** Stable partition of the node's rows, left rows first; returns where the right rows start. */
   #partition(o: Open): number {
-    const { feature, bin, missingLeft } = o.split
-    const codes = this.bins.codes[feature] as Uint8Array
-    const missing = this.bins.nBins[feature] as number
+    const codes = this.bins.codes[o.split.feature] as Uint8Array
+    const lut = this.#goLeft(o)
     const rows = this.rows
     const spill = this.#rowScratch
-    const ml = missingLeft ? 1 : 0
     let l = o.start
     let r = 0
     // branch-free: each row is written to both sides and only the side it belongs to advances
     for (let i = o.start; i < o.end; i++) {
       const row = rows[i] as number
-      const code = codes[row] as number
-      const left = Number(code <= bin) | (Number(code === missing) & ml)
+      const left = lut[codes[row] as number] as number
       rows[l] = row
       spill[r] = row
       l += left
@@ -245,6 +297,18 @@ class Grower {
     }
     rows.set(spill.subarray(0, r), l)
     return l
+  }
+
+  /** For children that cannot split: records each row's leaf directly, which is all a partition would be used for. */
+  #assignLeaves(o: Open, leftNode: number, rightNode: number, leafOfRow: Int32Array): void {
+    const codes = this.bins.codes[o.split.feature] as Uint8Array
+    const lut = this.#goLeft(o)
+    const rows = this.rows
+    const toRight = rightNode - leftNode
+    for (let i = o.start; i < o.end; i++) {
+      const row = rows[i] as number
+      leafOfRow[row] = rightNode - toRight * (lut[codes[row] as number] as number)
+    }
   }
 
   #sampleFeatures(): Int32Array {

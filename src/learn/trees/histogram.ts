@@ -51,6 +51,14 @@ function gather(stats: RowStats, rows: Int32Array, start: number, end: number, s
   const c = stats.channels
   const s = c + 1
   const { grad, hess } = stats
+  if (c === 1) {
+    for (let i = start, j = 0; i < end; i++, j += 2) {
+      const r = rows[i] as number
+      scratch[j] = grad[r] as number
+      scratch[j + 1] = hess[r] as number
+    }
+    return
+  }
   for (let i = start, j = 0; i < end; i++, j += s) {
     const r = rows[i] as number
     for (let q = 0; q < c; q++) scratch[j + q] = grad[r * c + q] as number

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createRandom } from '../../../src/learn/random.js'
 import { binFeatures } from '../../../src/learn/trees/binning.js'
-import { type GrowOptions, growTree } from '../../../src/learn/trees/grow.js'
+import { type GrowOptions, GrowWorkspace, growTree } from '../../../src/learn/trees/grow.js'
 import { buildHistogram, subtractHistogram } from '../../../src/learn/trees/histogram.js'
 import { allIndices } from '../../../src/learn/trees/sampling.js'
 import { findBestSplitSparse } from '../../../src/learn/trees/sparse-split.js'
@@ -120,6 +120,38 @@ describe('growTree', () => {
     expect(leaves(grow([x], y, { maxDepth: 1, minChildWeight: 2 }))).toBe(2)
     expect(grow([x], y, { maxDepth: 1, minChildWeight: 2 }).threshold[0]).toBe(1.5)
     expect(leaves(grow([x], y, { maxDepth: 1, gamma: 1e6 }))).toBe(1)
+  })
+
+  it('reports the leaf of every grown row, at the depth limit and above it', () => {
+    const r = createRandom(11)
+    const n = 3000
+    const x = [0, 1, 2].map(() => Float64Array.from({ length: n }, () => (r.next() < 0.1 ? Number.NaN : r.next())))
+    const y = Float64Array.from(
+      { length: n },
+      (_, i) => Math.sin(((x[0] as Float64Array)[i] as number) * 9) + ((x[1] as Float64Array)[i] as number) + r.next() * 0.1,
+    )
+    for (const over of [{ maxDepth: 1 }, { maxDepth: 4 }, { maxDepth: 0, maxLeaves: 9 }, { maxDepth: 3, maxLeaves: 6 }]) {
+      const leafOfRow = new Int32Array(n).fill(-1)
+      const t = grow(x, y, { ...over, leafOfRow })
+      for (let i = 0; i < n; i++) expect(leafOfRow[i]).toBe(leafOf(t, x, i))
+    }
+  })
+
+  it('grows the same trees with a workspace reused across trees as with fresh buffers', () => {
+    const r = createRandom(13)
+    const n = 1500
+    const x = [0, 1, 2, 3, 4].map(() => Float64Array.from({ length: n }, () => (r.next() < 0.05 ? Number.NaN : r.next())))
+    const workspace = new GrowWorkspace()
+    for (const [i, features] of [[0, 1, 2, 3, 4], [3, 1], [4, 0, 2, 1], [2]].entries()) {
+      const y = Float64Array.from({ length: n }, (_, row) => ((x[i] as Float64Array)[row] as number) * 4 + r.next())
+      const over = { maxDepth: 5, features: Int32Array.from(features) }
+      // fewer rows on some trees: buffers sized for more must still give the same result
+      const rows = i % 2 === 0 ? n : n - 400
+      const bins = binFeatures(x, n)
+      const fresh = growTree(bins, squaredStats(y), allIndices(rows), rows, options(over, x.length))
+      const reused = growTree(bins, squaredStats(y), allIndices(rows), rows, options({ ...over, workspace }, x.length))
+      expect(reused).toEqual(fresh)
+    }
   })
 
   it('makes a single leaf when every feature is constant', () => {

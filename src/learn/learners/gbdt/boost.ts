@@ -2,7 +2,7 @@
 import { createRandom, type Random } from '../../random.js'
 import type { TrainingData } from '../../training-data.js'
 import { type BinnedFeatures, binFeatures } from '../../trees/binning.js'
-import { growTree } from '../../trees/grow.js'
+import { GrowWorkspace, growTree } from '../../trees/grow.js'
 import { allIndices, sampleWithoutReplacement } from '../../trees/sampling.js'
 import type { Ensemble, Tree } from '../../trees/tree.js'
 import type { Objective } from './objectives.js'
@@ -29,15 +29,22 @@ export function boost(data: TrainingData, params: GbdtParams, objective: Objecti
   const hess = Array.from({ length: k }, () => new Float64Array(n))
   const random = createRandom(params.seed)
   const leafOfRow = new Int32Array(n)
+  const everyRow = params.subsample < 1 ? null : allIndices(n)
+  // each tree reorders its copy of the rows; one buffer and one workspace serve every tree
+  const treeRows = new Int32Array(n)
+  const workspace = new GrowWorkspace()
   const trees: Tree[] = []
   const losses: number[] = []
   let best = { round: -1, loss: Number.POSITIVE_INFINITY }
   for (let round = 0; round < params.nTrees; round++) {
     objective.gradients(margins, data.y, grad, hess)
-    const rows = params.subsample < 1 ? sampleWithoutReplacement(random, n, Math.max(1, Math.round(params.subsample * n))) : allIndices(n)
+    const rows = everyRow ?? sampleWithoutReplacement(random, n, Math.max(1, Math.round(params.subsample * n)))
     for (let c = 0; c < k; c++) {
       leafOfRow.fill(-1)
-      const tree = growRound(bins, params, { channels: 1, grad: grad[c] as Float64Array, hess: hess[c] as Float64Array }, rows, random, leafOfRow)
+      const copy = treeRows.subarray(0, rows.length)
+      copy.set(rows)
+      const stats = { channels: 1, grad: grad[c] as Float64Array, hess: hess[c] as Float64Array }
+      const tree = growRound(bins, params, stats, copy, random, leafOfRow, workspace)
       trees.push(tree)
       addTree(tree, data.columns, n, margins, k, c, leafOfRow)
       if (valMargins && validation) addTree(tree, validation.columns, validation.nRows, valMargins, k, c)
@@ -68,11 +75,12 @@ function growRound(
   rows: Int32Array,
   random: Random,
   leafOfRow: Int32Array,
+  workspace: GrowWorkspace,
 ): Tree {
   const p = bins.codes.length
   const features = params.colsampleByTree < 1 ? sampleWithoutReplacement(random, p, Math.max(1, Math.round(params.colsampleByTree * p))) : allIndices(p)
   const { lambda, learningRate } = params
-  return growTree(bins, stats, rows.slice(), rows.length, {
+  return growTree(bins, stats, rows, rows.length, {
     maxDepth: params.maxDepth,
     maxLeaves: params.maxLeaves,
     // a hessian floor keeps rounding residue in subtracted histograms from passing as a child
@@ -82,6 +90,7 @@ function growRound(
     features,
     width: 1,
     leafOfRow,
+    workspace,
     nodeValue: (s, out) => {
       out.push((-(s[0] as number) / ((s[1] as number) + lambda)) * learningRate || 0)
     },
