@@ -34,6 +34,14 @@ export interface LogisticLearner extends Learner<LogisticParams> {
 
 const PARAMS = ['C', 'maxIter', 'tol', 'preprocess'] as const
 
+/**
+ * Correction pairs L-BFGS keeps. Softmax and one-hot blocks leave directions only
+ * the small L2 term curves; a longer memory captures them, cutting multinomial
+ * fits from ~220 iterations to ~125 at a cost per iteration (30 dot products of
+ * the parameter count) that is negligible next to one pass over the rows.
+ */
+const LBFGS_MEMORY = 30
+
 function resolve(params: LogisticParams) {
   checkKnownParams(LOGISTIC_KIND, params, PARAMS)
   return {
@@ -84,7 +92,7 @@ export function logistic(params: LogisticParams = {}): LogisticLearner {
       const m = preprocessor.transform(frame)
       const outputs = data.task === 'binary' ? 1 : data.classes.length
       const objective = outputs === 1 ? binaryObjective(m, data.y, C) : multinomialObjective(m, data.y, outputs, C)
-      const result = lbfgs(objective, new Float64Array(outputs * (m.nCols + 1)), { maxIter, gradTol: tol, lossTol: 0 })
+      const result = lbfgs(objective, new Float64Array(outputs * (m.nCols + 1)), { maxIter, gradTol: tol, lossTol: 0, memory: LBFGS_MEMORY })
       return linearModel({
         kind: LOGISTIC_KIND,
         task: data.task,

@@ -35,9 +35,11 @@ const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 function levelCounts(column: CategoryColumn): { counts: Map<string, number>; missing: number } {
   const perCode = new Float64Array(column.levels.length)
   let missing = 0
-  for (const code of column.codes) {
+  const { codes } = column
+  for (let i = 0; i < codes.length; i++) {
+    const code = codes[i] as number
     if (code < 0) missing++
-    else perCode[code] = (perCode[code] ?? 0) + 1
+    else perCode[code] = (perCode[code] as number) + 1
   }
   const counts = new Map<string, number>()
   column.levels.forEach((level, code) => {
@@ -88,10 +90,11 @@ export function slotsOf(v: Vocabulary, column: CategoryColumn): Int32Array {
   const slot = new Map<string, number>(v.levels.map((l, i) => [l, i]))
   for (const l of v.rare) slot.set(l, v.levels.length)
   const fillSlot = slot.get(v.fill) ?? -1
-  const byCode = column.levels.map((l) => slot.get(l) ?? -1)
-  const out = new Int32Array(column.codes.length)
+  const byCode = Int32Array.from(column.levels, (l) => slot.get(l) ?? -1)
+  const { codes } = column
+  const out = new Int32Array(codes.length)
   for (let i = 0; i < out.length; i++) {
-    const code = column.codes[i] ?? -1
+    const code = codes[i] as number
     out[i] = code < 0 ? fillSlot : (byCode[code] ?? -1)
   }
   return out

@@ -34,7 +34,11 @@ function booleanValues(values: Uint8Array): Float64Array {
   return out
 }
 
+/** `values` with NaN replaced by `fill`; `values` itself when nothing is missing, sparing a column-sized copy. */
 function imputed(values: Float64Array, fill: number): Float64Array {
+  let missing = false
+  for (let i = 0; i < values.length && !missing; i++) missing = Number.isNaN(values[i])
+  if (!missing) return values
   const out = new Float64Array(values.length)
   for (let i = 0; i < out.length; i++) {
     const v = values[i] as number

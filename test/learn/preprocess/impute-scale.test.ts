@@ -19,6 +19,27 @@ describe('fitImpute', () => {
     expect(fitImpute(x, { constant: -7 })).toBe(-7)
   })
 
+  it('finds the exact median of large columns, shuffled, sorted or with many ties', () => {
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed / 2147483648
+    }
+    const sortedMedian = (v: Float64Array) => {
+      const s = v.filter((x) => !Number.isNaN(x)).sort()
+      const mid = s.length >> 1
+      return s.length % 2 === 1 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+    }
+    const columns = [
+      Float64Array.from({ length: 50_000 }, () => random() * 1000 - 300),
+      Float64Array.from({ length: 50_001 }, () => Math.floor(random() * 7)),
+      Float64Array.from({ length: 40_000 }, (_, i) => (i % 3 === 0 ? Number.NaN : i)),
+      Float64Array.from({ length: 30_001 }, (_, i) => -i),
+      new Float64Array(20_000).fill(4),
+    ]
+    for (const column of columns) expect(fitImpute(column, 'median')).toBe(sortedMedian(column))
+  })
+
   it('breaks most-frequent ties towards the smallest value, as scikit-learn does', () => {
     expect(fitImpute(values(5, 5, 1, 1, 9), 'most-frequent')).toBe(1)
   })
