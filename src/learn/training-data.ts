@@ -116,27 +116,26 @@ function encodeLabel(c: Column, task: Task, name: string): { y: Float64Array; cl
     for (const v of c.values) if (!Number.isFinite(v)) throw invalid(`label "${name}" has a non-finite value (${v})`)
     return { y: c.values, classes: [] }
   }
-  const raw = labelStrings(c)
-  const distinct = [...new Set(raw.values)]
-  const numeric = c.kind === 'number'
-  const classes = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort()
+  // rows are keyed by number (code, 0/1 or value) so that no string is built per row
+  const { keys, nameOf } = labelKeys(c)
+  const distinct = [...new Set(keys)]
+  const sorted = c.kind === 'number' ? distinct.sort((a, b) => a - b) : distinct.sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1))
+  const classes = sorted.map(nameOf)
   if (classes.length < 2) throw invalid(`label "${name}" has a single class (${classes[0]}); classification needs at least two`)
   if (task === 'binary' && classes.length > 2) throw invalid(`label "${name}" has ${classes.length} classes; use task "multiclass"`)
-  const index = new Map(classes.map((k, i) => [k, i]))
-  const y = new Float64Array(raw.values.length)
-  raw.values.forEach((v, i) => {
-    y[i] = index.get(v) ?? 0
-  })
+  const index = new Map(sorted.map((key, i) => [key, i]))
+  const y = new Float64Array(keys.length)
+  for (let i = 0; i < keys.length; i++) y[i] = index.get(keys[i] as number) ?? 0
   return { y, classes }
 }
 
-function labelStrings(c: Column): { values: string[] } {
+function labelKeys(c: Column): { keys: Int32Array | Uint8Array | Float64Array; nameOf: (key: number) => string } {
   switch (c.kind) {
     case 'category':
-      return { values: Array.from(c.codes, (code) => c.levels[code] ?? '') }
+      return { keys: c.codes, nameOf: (code) => c.levels[code] ?? '' }
     case 'boolean':
-      return { values: Array.from(c.values, (v) => (v === 1 ? 'true' : 'false')) }
+      return { keys: c.values, nameOf: (v) => (v === 1 ? 'true' : 'false') }
     default:
-      return { values: Array.from(c.values, (v) => String(v)) }
+      return { keys: c.values, nameOf: (v) => String(v) }
   }
 }

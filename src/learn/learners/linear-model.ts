@@ -5,6 +5,7 @@
 import { KeelError } from '../../core/errors.js'
 import type { Frame } from '../../core/frame.js'
 import { type DecodedModel, encodeModel } from '../format.js'
+import { applyLink } from '../link.js'
 import type { FeatureSpec, Model, Predictions, Task } from '../model.js'
 import type { DesignMatrix } from '../preprocess/preprocessor.js'
 import { Preprocessor } from '../preprocess/preprocessor.js'
@@ -63,29 +64,7 @@ export function linearScores(m: DesignMatrix, c: LinearCoefficients): Float64Arr
 
 /** Scores to probabilities: the logistic function for one score, softmax for several. */
 function probabilities(scores: Float64Array, nRows: number, outputs: number): Float64Array {
-  if (outputs === 1) {
-    const out = new Float64Array(nRows * 2)
-    for (let i = 0; i < nRows; i++) {
-      const p = 1 / (1 + Math.exp(-(scores[i] as number)))
-      out[2 * i] = 1 - p
-      out[2 * i + 1] = p
-    }
-    return out
-  }
-  const out = new Float64Array(scores.length)
-  for (let i = 0; i < nRows; i++) {
-    const row = i * outputs
-    let max = Number.NEGATIVE_INFINITY
-    for (let k = 0; k < outputs; k++) max = Math.max(max, scores[row + k] as number)
-    let sum = 0
-    for (let k = 0; k < outputs; k++) {
-      const e = Math.exp((scores[row + k] as number) - max)
-      out[row + k] = e
-      sum += e
-    }
-    for (let k = 0; k < outputs; k++) out[row + k] = (out[row + k] as number) / sum
-  }
-  return out
+  return applyLink(outputs === 1 ? 'sigmoid' : 'softmax', scores, nRows)
 }
 
 /** Builds the model object from its fitted parts. */

@@ -1,7 +1,7 @@
 /** @module Best split of a small node from its rows sorted by bin code, the same candidates as the histogram search. */
 import type { BinnedFeatures } from './binning.js'
 import type { RowStats } from './histogram.js'
-import { type Split, type SplitRules, score } from './split.js'
+import { channelSplitGain, type Split, type SplitRules, score } from './split.js'
 
 /** Below this many rows a node is split from sorted rows rather than from a histogram. */
 export const SPARSE_ROWS = 128
@@ -30,11 +30,7 @@ export function findBestSplitSparse(
   const side = new Float64Array(s)
   const evaluate = (withMissing: boolean): number => {
     for (let q = 0; q < s; q++) side[q] = (acc[q] as number) + (withMissing ? (miss[q] as number) : 0)
-    const hl = side[c] as number
-    if (hl < rules.minChildWeight || (total[c] as number) - hl < rules.minChildWeight) return Number.NEGATIVE_INFINITY
-    const left = score(side, 0, c, rules.lambda)
-    for (let q = 0; q < s; q++) side[q] = (total[q] as number) - (side[q] as number)
-    return left + score(side, 0, c, rules.lambda) - parentScore
+    return channelSplitGain(side, total, c, rules, parentScore)
   }
   for (let k = 0; k < features.length; k++) {
     const f = features[k] as number

@@ -114,6 +114,19 @@ function setSingle(best: Split, gain: number, feature: number, bin: number, miss
   best.left[1] = h
 }
 
+/**
+ * Gain of a multi-channel split whose left side holds the statistics in `left`
+ * (the right side is the rest of `total`); `left` is overwritten. Minus infinity
+ * when a side is lighter than `minChildWeight`.
+ */
+export function channelSplitGain(left: Float64Array, total: Float64Array, channels: number, rules: SplitRules, parentScore: number): number {
+  const hl = left[channels] as number
+  if (hl < rules.minChildWeight || (total[channels] as number) - hl < rules.minChildWeight) return Number.NEGATIVE_INFINITY
+  const leftScore = score(left, 0, channels, rules.lambda)
+  for (let q = 0; q <= channels; q++) left[q] = (total[q] as number) - (left[q] as number)
+  return leftScore + score(left, 0, channels, rules.lambda) - parentScore
+}
+
 /** The multi-channel (forest class counts) search. */
 function searchChannels(
   best: Split,
@@ -131,16 +144,8 @@ function searchChannels(
   const acc = new Float64Array(s)
   const other = new Float64Array(s)
   const gainOf = (missingLeft: boolean, miss: number): number => {
-    for (let q = 0; q < s; q++) {
-      const l = (acc[q] as number) + (missingLeft ? (hist[miss + q] as number) : 0)
-      other[q] = l
-    }
-    const hl = other[channels] as number
-    const hr = (total[channels] as number) - hl
-    if (hl < rules.minChildWeight || hr < rules.minChildWeight) return Number.NEGATIVE_INFINITY
-    const left = score(other, 0, channels, rules.lambda)
-    for (let q = 0; q < s; q++) other[q] = (total[q] as number) - (other[q] as number)
-    return left + score(other, 0, channels, rules.lambda) - parentScore
+    for (let q = 0; q < s; q++) other[q] = (acc[q] as number) + (missingLeft ? (hist[miss + q] as number) : 0)
+    return channelSplitGain(other, total, channels, rules, parentScore)
   }
   for (let k = 0; k < features.length; k++) {
     const f = features[k] as number

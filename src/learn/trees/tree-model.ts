@@ -2,6 +2,7 @@
 import { KeelError } from '../../core/errors.js'
 import type { Frame } from '../../core/frame.js'
 import { type DecodedModel, encodeModel } from '../format.js'
+import { applyLink, type Link } from '../link.js'
 import type { FeatureSpec, Model, Predictions, Task } from '../model.js'
 import { featureColumns } from '../training-data.js'
 import { decodeEnsemble, encodeEnsemble } from './codec.js'
@@ -9,7 +10,6 @@ import { compileEnsemble, predictCompiled } from './compiled.js'
 import type { Ensemble } from './tree.js'
 
 /** How raw ensemble outputs become predictions. */
-export type Link = 'identity' | 'sigmoid' | 'softmax'
 
 /** Everything a tree model is made of. */
 export interface TreeModelSpec {
@@ -56,41 +56,6 @@ export function treeModel(spec: TreeModelSpec): TreeModel {
     predict,
     save,
   }
-}
-
-/** Probabilities or values from raw outputs (`nRows × k`, row-major). */
-export function applyLink(link: Link, raw: Float64Array, nRows: number): Float64Array {
-  if (link === 'identity') return raw
-  if (link === 'sigmoid') {
-    const out = new Float64Array(nRows * 2)
-    for (let i = 0; i < nRows; i++) {
-      const p = sigmoid(raw[i] as number)
-      out[2 * i] = 1 - p
-      out[2 * i + 1] = p
-    }
-    return out
-  }
-  const k = raw.length / Math.max(1, nRows)
-  const out = new Float64Array(raw.length)
-  for (let i = 0; i < nRows; i++) softmaxRow(raw, out, i * k, k)
-  return out
-}
-
-export function sigmoid(m: number): number {
-  return 1 / (1 + Math.exp(-m))
-}
-
-/** Softmax of `k` values at `offset`, shifted by their maximum so large margins cannot overflow. */
-export function softmaxRow(raw: Float64Array, out: Float64Array, offset: number, k: number): void {
-  let max = Number.NEGATIVE_INFINITY
-  for (let j = 0; j < k; j++) max = Math.max(max, raw[offset + j] as number)
-  let sum = 0
-  for (let j = 0; j < k; j++) {
-    const e = Math.exp((raw[offset + j] as number) - max)
-    out[offset + j] = e
-    sum += e
-  }
-  for (let j = 0; j < k; j++) out[offset + j] = (out[offset + j] as number) / sum
 }
 
 const corrupt = (why: string) => new KeelError('MODEL_FORMAT_UNSUPPORTED', `corrupt tree model: ${why}`)

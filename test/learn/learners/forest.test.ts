@@ -1,27 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { KeelError } from '../../../src/core/errors.js'
 import { Frame } from '../../../src/core/frame.js'
 import { decodeModel } from '../../../src/learn/format.js'
 import { decodeForest, FOREST_KIND, type ForestModel, featuresPerSplit, randomForest } from '../../../src/learn/learners/forest.js'
 import { featureColumns } from '../../../src/learn/training-data.js'
 import { rawPredict } from '../../../src/learn/trees/tree.js'
-import { accuracy, binaryFrame, labelsOf, linearFrame, multiclassFrame, numbers, rmse } from '../trees/data.js'
+import { accuracy, binaryFrame, labelsOf, linearFrame, multiclassFrame, numbers, rejects, rmse } from '../trees/data.js'
 
 const fitForest = async (
   params: Parameters<typeof randomForest>[0],
   frame: Frame,
   options: Parameters<ReturnType<typeof randomForest>['fit']>[1] = { label: 'y' },
 ) => (await randomForest(params).fit(frame, options)) as ForestModel
-
-async function rejects(p: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<void> {
-  const error = await (async () => (typeof p === 'function' ? p() : p))().then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  expect((error as KeelError).code).toBe(code)
-  if (pattern) expect((error as KeelError).message).toMatch(pattern)
-}
 
 describe('randomForest', () => {
   it('classifies with class-probability leaves averaged over trees', async () => {

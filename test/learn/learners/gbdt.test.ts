@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { KeelError } from '../../../src/core/errors.js'
 import { Frame } from '../../../src/core/frame.js'
 import { decodeModel } from '../../../src/learn/format.js'
 import { decodeGbdt, GBDT_KIND, type GbdtModel, gbdt } from '../../../src/learn/learners/gbdt.js'
 import { featureColumns } from '../../../src/learn/training-data.js'
 import { rawPredict, type Tree } from '../../../src/learn/trees/tree.js'
-import { accuracy, binaryFrame, labelsOf, linearFrame, multiclassFrame, numbers, rmse } from '../trees/data.js'
+import { accuracy, binaryFrame, labelsOf, linearFrame, multiclassFrame, numbers, rejects, rmse } from '../trees/data.js'
 
 const fitModel = async (params: Parameters<typeof gbdt>[0], frame: Frame, options: Parameters<ReturnType<typeof gbdt>['fit']>[1] = { label: 'y' }) =>
   (await gbdt(params).fit(frame, options)) as GbdtModel
-
-async function rejects(p: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<void> {
-  const error = await (async () => (typeof p === 'function' ? p() : p))().then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  expect((error as KeelError).code).toBe(code)
-  if (pattern) expect((error as KeelError).message).toMatch(pattern)
-}
 
 const leaves = (t: Tree) => t.feature.filter((f) => f < 0).length
 function depth(t: Tree, node = 0): number {

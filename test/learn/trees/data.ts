@@ -1,3 +1,5 @@
+import { expect } from 'vitest'
+import { KeelError } from '../../../src/core/errors.js'
 /** @module Seeded synthetic frames for the tree learner tests. */
 import { Frame } from '../../../src/core/frame.js'
 import { createRandom } from '../../../src/learn/random.js'
@@ -62,4 +64,15 @@ export function numbers(frame: Frame, name: string): Float64Array {
   const c = frame.column(name)
   if (c.kind !== 'number') throw new Error(`${name} is not numeric`)
   return c.values
+}
+
+/** Awaits `p` (or calls it) and checks it fails with a KeelError of `code`, whose message matches `pattern`. */
+export async function rejects(p: Promise<unknown> | (() => unknown), code: string, pattern?: RegExp): Promise<void> {
+  const error = await (async () => (typeof p === 'function' ? p() : p))().then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(KeelError)
+  expect((error as KeelError).code).toBe(code)
+  if (pattern) expect((error as KeelError).message).toMatch(pattern)
 }

@@ -1,6 +1,7 @@
 /** @module Boosting objectives: base score, gradients and hessians, validation loss, link. */
+
+import { type Link, sigmoid, softmaxRow } from '../../link.js'
 import type { Task } from '../../model.js'
-import { type Link, sigmoid, softmaxRow } from '../../trees/tree-model.js'
 
 export type ObjectiveName = 'binary' | 'multiclass' | 'squared' | 'absolute' | 'huber'
 
