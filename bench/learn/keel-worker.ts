@@ -9,9 +9,9 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Frame } from '../../src/core/frame.js'
 import { readFrame } from '../../src/data/readers/read-frame.js'
+import { rmse, rocAuc } from '../../src/learn/metrics/index.js'
 import type { Learner } from '../../src/learn/model.js'
 import type { BenchTask } from './data.js'
-import { auc, rmse } from './metrics.js'
 
 export const PREDICT_ROWS = 100_000
 const LATENCY_ROWS = 2_000
@@ -105,7 +105,7 @@ async function learn(name: KeelLearnerName, task: BenchTask, label: string, trai
   const truth = labelValues(test, label)
   const metric =
     task === 'binary'
-      ? { auc: auc(truth, positiveScores(predictions.values, predictions.classes, predictions.nRows)) }
+      ? { auc: rocAuc(truth, positiveScores(predictions.values, predictions.classes, predictions.nRows)) }
       : { rmse: rmse(truth, predictions.values) }
   const batch = test.take(tiled(test.nRows, PREDICT_ROWS))
   const { seconds: predictSeconds } = await bestTime(() => model.predict(batch))

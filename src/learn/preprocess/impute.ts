@@ -72,7 +72,7 @@ const SAMPLE = 4096
  * selection finishes on that small band; if the bracket misses, it selects over
  * all the values instead. Either way the answer is exactly the sorted median.
  */
-function median(values: Float64Array, n: number): number {
+export function median(values: Float64Array, n: number): number {
   const upperRank = n >> 1
   const lowerRank = n % 2 === 1 ? upperRank : upperRank - 1
   // the middle value(s) of `a`, which holds the values ranked from `offset` on

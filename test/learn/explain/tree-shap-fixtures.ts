@@ -1,4 +1,6 @@
 /** @module Hand-built and random trees for the explanation tests, plus brute-force Shapley values to check TreeSHAP against. */
+
+import { createRandom } from '../../../src/learn/random.js'
 import type { Ensemble, Tree } from '../../../src/learn/trees/tree.js'
 
 /** A tree written as nested nodes; an internal node's cover is the sum of its children's. */
@@ -69,16 +71,10 @@ function fill(n: Nodes, id: number, cover: number, value: number[]): { id: numbe
   return { id, cover, value }
 }
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
+/** Deterministic uniform numbers in [0, 1), from Keel's seeded generator. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const random = createRandom(seed)
+  return () => random.next()
 }
 
 /** Column-major rows of small integers (so splits repeat on a feature) with about `nanRate` of them missing. */

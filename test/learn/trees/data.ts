@@ -1,3 +1,5 @@
+export { rmse } from '../../../src/learn/metrics/index.js'
+
 import { expect } from 'vitest'
 import { KeelError } from '../../../src/core/errors.js'
 /** @module Seeded synthetic frames for the tree learner tests. */
@@ -52,12 +54,6 @@ export function labelsOf(frame: Frame, name: string): string[] {
   if (c.kind === 'category') return Array.from(c.codes, (code) => c.levels[code] ?? '')
   if (c.kind === 'boolean') return Array.from(c.values, (v) => (v === 1 ? 'true' : 'false'))
   return Array.from(c.values, (v) => String(v))
-}
-
-export function rmse(values: Float64Array, y: Float64Array): number {
-  let s = 0
-  for (let i = 0; i < y.length; i++) s += ((values[i] as number) - (y[i] as number)) ** 2
-  return Math.sqrt(s / y.length)
 }
 
 export function numbers(frame: Frame, name: string): Float64Array {

@@ -2,6 +2,7 @@
 
 import { type Link, sigmoid, softmaxRow } from '../../link.js'
 import type { Task } from '../../model.js'
+import { median } from '../../preprocess/impute.js'
 
 export type ObjectiveName = 'binary' | 'multiclass' | 'squared' | 'absolute' | 'huber'
 
@@ -132,11 +133,12 @@ const squared = regression(
   (r) => r,
   (r) => r * r,
 )
-const absolute = regression('absolute', median, Math.sign, Math.abs)
+const medianOf = (y: Float64Array) => median(y, y.length)
+const absolute = regression('absolute', medianOf, Math.sign, Math.abs)
 const huber = (delta: number) =>
   regression(
     'huber',
-    median,
+    medianOf,
     (r) => (Math.abs(r) <= delta ? r : delta * Math.sign(r)),
     (r) => (Math.abs(r) <= delta ? 0.5 * r * r : delta * (Math.abs(r) - 0.5 * delta)),
   )
@@ -145,12 +147,6 @@ function mean(y: Float64Array): number {
   let s = 0
   for (const v of y) s += v
   return s / y.length
-}
-
-function median(y: Float64Array): number {
-  const s = Float64Array.from(y).sort()
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 function clamp(v: number, lo: number, hi: number): number {
