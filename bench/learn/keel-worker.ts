@@ -1,7 +1,7 @@
 /**
  * @module One Keel measurement per process (so peak RSS is its own), printed as one JSON line.
  *
- * tsx bench/learn/keel-worker.ts learn <gbdt|forest|logistic> <binary|regression> <label> <train.csv> <test.csv>
+ * tsx bench/learn/keel-worker.ts learn <gbdt|gbdt-2|forest|logistic> <binary|regression> <label> <train.csv> <test.csv>
  * tsx bench/learn/keel-worker.ts read <file.csv>
  * tsx bench/learn/keel-worker.ts scale <file.csv> <label>
  */
@@ -32,7 +32,8 @@ async function bestTime<T>(work: () => T | Promise<T>): Promise<{ seconds: numbe
 
 /** Where each Keel learner lives and the parameters the peers get too (bench/learn/peers.py). */
 export const KEEL_LEARNERS = {
-  gbdt: { file: 'gbdt.ts', factory: 'gbdt', params: { nTrees: 100, maxDepth: 6, learningRate: 0.1, maxBins: 256, seed: 0 } },
+  gbdt: { file: 'gbdt.ts', factory: 'gbdt', params: { nTrees: 100, maxDepth: 6, learningRate: 0.1, maxBins: 256, seed: 0, nThreads: 1 } },
+  'gbdt-2': { file: 'gbdt.ts', factory: 'gbdt', params: { nTrees: 100, maxDepth: 6, learningRate: 0.1, maxBins: 256, seed: 0, nThreads: 2 } },
   forest: { file: 'forest.ts', factory: 'randomForest', params: { nTrees: 100, maxDepth: 12, seed: 0 } },
   logistic: { file: 'logistic.ts', factory: 'logistic', params: { C: 1.0 } },
 } as const

@@ -34,7 +34,7 @@ export interface BenchReport {
 
 const PAIRS: readonly (readonly [string, string])[] = [
   ['gbdt', 'xgboost-1'],
-  ['gbdt', 'xgboost-2'],
+  ['gbdt-2', 'xgboost-2'],
   ['gbdt', 'sklearn-hgb'],
   ['forest', 'sklearn-rf'],
   ['logistic', 'sklearn-logistic'],

@@ -1,4 +1,5 @@
 /** @module Quantile binning of feature columns into uint8 codes, a missing bin per feature, and thresholds that reproduce every bin split. */
+import { KernelArena } from '../kernels/arena.js'
 
 /** Feature columns binned for histogram tree building (column-major codes). */
 export interface BinnedFeatures {
@@ -16,6 +17,8 @@ export interface BinnedFeatures {
   readonly offsets: Int32Array
   /** Histogram length in bins, over all features. */
   readonly totalBins: number
+  /** The memory the codes live in; tree growing takes its buffers from it too, so the WebAssembly kernels reach everything. */
+  readonly arena: KernelArena
 }
 
 // Sorting every value of very tall columns buys nothing over a large evenly spaced sample.
@@ -31,8 +34,20 @@ export function binFeatures(columns: readonly Float64Array[], nRows: number, max
     offsets[f] = total
     total += nb + 1
   })
-  const codes = columns.map((c, f) => assignBins(c, nRows, thresholds[f] as Float64Array))
-  return { nRows, codes, thresholds, nBins, offsets, totalBins: total }
+  // room for the codes and one tree's row buffers and statistics (see GrowWorkspace); histograms grow it
+  const arena = new KernelArena(nRows * (columns.length + 24) + total * 16 * 8)
+  // the kernel reads values and thresholds from the arena: one staging buffer serves every column
+  const values = arena.float64(nRows)
+  const bounds = arena.float64(256)
+  const codes = columns.map((c, f) => {
+    const t = thresholds[f] as Float64Array
+    const out = arena.uint8(nRows)
+    values.set(c.subarray(0, nRows))
+    bounds.set(t)
+    arena.kernels.assignBins(values.byteOffset, nRows, bounds.byteOffset, t.length, out.byteOffset)
+    return out
+  })
+  return { nRows, codes, thresholds, nBins, offsets, totalBins: total, arena }
 }
 
 /** Upper bin bounds from quantiles of the non-missing values; the last bound is +Infinity. */
@@ -67,7 +82,7 @@ function sortedValues(column: Float64Array, nRows: number): Float64Array {
     const v = column[Math.floor(k * stride)] as number
     if (!Number.isNaN(v)) out[m++] = v
   }
-  return out.subarray(0, m).sort()
+  return radixSort(out.subarray(0, m))
 }
 
 /** A cut t with a <= t < b, preferring the midpoint so unseen values split evenly. */
@@ -76,10 +91,9 @@ function between(a: number, b: number): number {
   return mid >= a && mid < b ? mid : a
 }
 
-/** The smallest bin whose upper bound is >= x; NaN goes to the missing bin. */
-export function assignBins(column: Float64Array, nRows: number, thresholds: Float64Array): Uint8Array {
+/** The smallest bin whose upper bound is >= x; NaN goes to the missing bin. Writes `out` (a new array by default). */
+export function assignBins(column: Float64Array, nRows: number, thresholds: Float64Array, out: Uint8Array = new Uint8Array(nRows)): Uint8Array {
   const nb = thresholds.length
-  const out = new Uint8Array(nRows)
   for (let i = 0; i < nRows; i++) {
     const x = column[i] as number
     if (Number.isNaN(x)) {
@@ -96,4 +110,60 @@ export function assignBins(column: Float64Array, nRows: number, thresholds: Floa
     out[i] = lo
   }
   return out
+}
+
+/**
+ * Sorts non-NaN doubles in place, as `Float64Array.prototype.sort` does (-0 before +0), by
+ * their bits: each double maps to an unsigned 64-bit key in the same order, sorted by four
+ * 16-bit digits. A digit every key shares is skipped — the low mantissa bits of integer-like
+ * and few-valued features are all zero — so tabular columns usually take one or two passes.
+ */
+export function radixSort(values: Float64Array): Float64Array {
+  const n = values.length
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n)
+  let lo = new Uint32Array(n)
+  let hi = new Uint32Array(n)
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1] as number
+    // negative doubles: flip every bit; positive: flip the sign bit
+    const flip = h >>> 31 === 1 ? 0xffffffff : 0x80000000
+    lo[i] = ((words[2 * i] as number) ^ (flip === 0xffffffff ? 0xffffffff : 0)) >>> 0
+    hi[i] = (h ^ flip) >>> 0
+  }
+  let lo2 = new Uint32Array(n)
+  let hi2 = new Uint32Array(n)
+  const counts = new Int32Array(65_536)
+  for (let pass = 0; pass < 4; pass++) {
+    const shift = (pass % 2) * 16
+    const keys = pass < 2 ? lo : hi
+    counts.fill(0)
+    for (let i = 0; i < n; i++) {
+      const d = ((keys[i] as number) >>> shift) & 0xffff
+      counts[d] = (counts[d] as number) + 1
+    }
+    const first = ((keys[0] as number) >>> shift) & 0xffff
+    if (counts[first] === n) continue
+    let sum = 0
+    for (let d = 0; d < 65_536; d++) {
+      const c = counts[d] as number
+      counts[d] = sum
+      sum += c
+    }
+    for (let i = 0; i < n; i++) {
+      const d = ((keys[i] as number) >>> shift) & 0xffff
+      const at = counts[d] as number
+      counts[d] = at + 1
+      lo2[at] = lo[i] as number
+      hi2[at] = hi[i] as number
+    }
+    ;[lo, lo2] = [lo2, lo]
+    ;[hi, hi2] = [hi2, hi]
+  }
+  for (let i = 0; i < n; i++) {
+    const h = hi[i] as number
+    const flip = h >>> 31 === 1 ? 0x80000000 : 0xffffffff
+    words[2 * i] = ((lo[i] as number) ^ (flip === 0xffffffff ? 0xffffffff : 0)) >>> 0
+    words[2 * i + 1] = (h ^ flip) >>> 0
+  }
+  return values
 }

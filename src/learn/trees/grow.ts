@@ -1,7 +1,8 @@
 /** @module Grows one histogram tree: best-first under `maxLeaves` (leaf-wise), else depth-first, with histogram subtraction. */
+import { type KernelThreads, spread } from '../kernels/threads.js'
 import type { Random } from '../random.js'
 import type { BinnedFeatures } from './binning.js'
-import { buildHistogram, type RowStats, subtractHistogram } from './histogram.js'
+import { HistogramBuilder, type RowStats, subtractHistogram } from './histogram.js'
 import { findBestSplitSparse, SPARSE_ROWS } from './sparse-split.js'
 import { findBestSplit, type Split, type SplitRules } from './split.js'
 import type { Tree } from './tree.js'
@@ -24,23 +25,37 @@ export interface GrowOptions extends SplitRules {
   readonly leafOfRow?: Int32Array
   /** Buffers kept from tree to tree (boosting grows hundreds on the same rows); fresh ones otherwise. */
   readonly workspace?: GrowWorkspace
+  /** Worker threads (on the bins' arena) that share the histograms of large nodes. */
+  readonly threads?: KernelThreads | null
 }
 
-/** Scratch buffers and spare histograms that successive trees reuse instead of reallocating. */
+/**
+ * Buffers kept from tree to tree (boosting grows hundreds on the same rows): the rows being
+ * partitioned, spare histograms and the histogram builder, all in the bins' kernel arena.
+ */
 export class GrowWorkspace {
   readonly pool: Float64Array[] = []
-  #scratch = new Float64Array(0)
-  #rowScratch = new Int32Array(0)
+  #builder: HistogramBuilder | null = null
+  #rows: Int32Array = new Int32Array(0)
+  #spill: Int32Array = new Int32Array(0)
+  #lut: Uint8Array = new Uint8Array(0)
 
-  /** Row statistics for `rows` rows of `width` numbers each. */
-  scratch(rows: number, width: number): Float64Array {
-    if (this.#scratch.length < rows * width) this.#scratch = new Float64Array(rows * width)
-    return this.#scratch
-  }
-
-  rowScratch(rows: number): Int32Array {
-    if (this.#rowScratch.length < rows) this.#rowScratch = new Int32Array(rows)
-    return this.#rowScratch
+  /** Readies the workspace for trees over `bins` with up to `rows` rows of `channels` channels. */
+  bind(bins: BinnedFeatures, rows: number, channels: number): { builder: HistogramBuilder; rows: Int32Array; spill: Int32Array; lut: Uint8Array } {
+    const size = bins.totalBins * (channels + 1)
+    if (this.#builder?.bins !== bins) {
+      this.#builder = new HistogramBuilder(bins)
+      this.#rows = this.#spill = new Int32Array(0)
+      this.#lut = bins.arena.uint8(256)
+      this.pool.length = 0
+    }
+    // pooled histograms are only reusable at the same size (the same bins and channels)
+    if (this.pool.some((h) => h.length !== size)) this.pool.length = 0
+    if (this.#rows.length < rows) {
+      this.#rows = bins.arena.int32(rows)
+      this.#spill = bins.arena.int32(rows)
+    }
+    return { builder: this.#builder, rows: this.#rows, spill: this.#spill, lut: this.#lut }
   }
 }
 
@@ -92,37 +107,34 @@ class TreeBuffer {
 }
 
 /**
- * Grows a tree on `rows[0..nRows)` (reordered in place so every node above the depth limit
- * owns a contiguous range). Rows may repeat (bootstrap samples).
+ * Grows a tree on `rows[0..nRows)`, which may repeat (bootstrap samples). The rows are
+ * reordered in place so that every node above the depth limit owns a contiguous range.
  */
 export function growTree(bins: BinnedFeatures, stats: RowStats, rows: Int32Array, nRows: number, options: GrowOptions): Tree {
-  return new Grower(bins, stats, rows, options).grow(nRows)
+  const workspace = options.workspace ?? new GrowWorkspace()
+  const buffers = workspace.bind(bins, nRows, stats.channels)
+  // the kernels work on the arena's copy of the rows
+  buffers.rows.set(rows.subarray(0, nRows))
+  const tree = new Grower(bins, stats, buffers.rows, options, workspace.pool, buffers).grow(nRows)
+  rows.set(buffers.rows.subarray(0, nRows))
+  return tree
 }
 
 class Grower {
   readonly #s: number
-  readonly #pool: Float64Array[]
-  readonly #scratch: Float64Array
-  readonly #rowScratch: Int32Array
   readonly #sampled: Int32Array
   readonly #tree = new TreeBuffer()
   readonly #ranges: number[] = []
-  readonly #lut = new Uint8Array(256)
 
   constructor(
     readonly bins: BinnedFeatures,
     readonly stats: RowStats,
     readonly rows: Int32Array,
     readonly options: GrowOptions,
+    readonly pool: Float64Array[],
+    readonly buffers: { readonly builder: HistogramBuilder; readonly spill: Int32Array; readonly lut: Uint8Array },
   ) {
     this.#s = stats.channels + 1
-    const workspace = options.workspace ?? new GrowWorkspace()
-    // pooled histograms are only reusable at the same size (the same bins and channels)
-    const size = bins.totalBins * this.#s
-    if (workspace.pool.some((h) => h.length !== size)) workspace.pool.length = 0
-    this.#pool = workspace.pool
-    this.#scratch = workspace.scratch(rows.length, this.#s)
-    this.#rowScratch = workspace.rowScratch(rows.length)
     this.#sampled = new Int32Array(options.featuresPerSplit ? Math.min(options.featuresPerSplit.count, options.features.length) : 0)
   }
 
@@ -204,8 +216,9 @@ class Grower {
   }
 
   #build(start: number, end: number, features: Int32Array): Float64Array {
-    const hist = this.#pool.pop() ?? new Float64Array(this.bins.totalBins * this.#s)
-    buildHistogram(hist, this.bins, this.stats, this.rows, start, end, features, this.#scratch)
+    const { builder } = this.buffers
+    const hist = this.pool.pop() ?? builder.allocate(this.stats.channels)
+    builder.build(hist, this.stats, this.rows, start, end, features, this.options.threads)
     return hist
   }
 
@@ -215,7 +228,7 @@ class Grower {
   }
 
   #release(o: Open): void {
-    if (o.hist) this.#pool.push(o.hist)
+    if (o.hist) this.pool.push(o.hist)
     o.hist = null
   }
 
@@ -271,7 +284,7 @@ class Grower {
   /** Which bin codes of the split feature go left (the missing bin included). */
   #goLeft(o: Open): Uint8Array {
     const { feature, bin, missingLeft } = o.split
-    const lut = this.#lut
+    const { lut } = this.buffers
     lut.fill(0)
     lut.fill(1, 0, bin + 1)
     if (missingLeft) lut[this.bins.nBins[feature] as number] = 1
@@ -282,21 +295,9 @@ class Grower {
   #partition(o: Open): number {
     const codes = this.bins.codes[o.split.feature] as Uint8Array
     const lut = this.#goLeft(o)
-    const rows = this.rows
-    const spill = this.#rowScratch
-    let l = o.start
-    let r = 0
-    // branch-free: each row is written to both sides and only the side it belongs to advances
-    for (let i = o.start; i < o.end; i++) {
-      const row = rows[i] as number
-      const left = lut[codes[row] as number] as number
-      rows[l] = row
-      spill[r] = row
-      l += left
-      r += 1 - left
-    }
-    rows.set(spill.subarray(0, r), l)
-    return l
+    const { kernels } = this.bins.arena
+    const left = kernels.partition(codes.byteOffset, lut.byteOffset, this.rows.byteOffset + 4 * o.start, o.end - o.start, this.buffers.spill.byteOffset)
+    return o.start + left
   }
 
   /** For children that cannot split: records each row's leaf directly, which is all a partition would be used for. */
@@ -304,6 +305,21 @@ class Grower {
     const codes = this.bins.codes[o.split.feature] as Uint8Array
     const lut = this.#goLeft(o)
     const rows = this.rows
+    const { arena } = this.bins
+    if (arena.owns(leafOfRow)) {
+      const at = rows.byteOffset + 4 * o.start
+      spread(arena, this.options.threads ?? null, o.end - o.start, (from, count) => [
+        'assignLeaves',
+        codes.byteOffset,
+        lut.byteOffset,
+        at + 4 * from,
+        count,
+        leafOfRow.byteOffset,
+        leftNode,
+        rightNode,
+      ])
+      return
+    }
     const toRight = rightNode - leftNode
     for (let i = o.start; i < o.end; i++) {
       const row = rows[i] as number

@@ -148,6 +148,19 @@ describe('gbdt: growth, missing values, sampling, early stopping', () => {
     expect(Array.from(c)).not.toEqual(Array.from(a))
   })
 
+  it('grows the same model bit for bit on one thread or several (large fits share histograms with worker threads)', async () => {
+    // above the sizes where threads start and where a node is summed in shares
+    const frame = binaryFrame(60_000, 12, 0.1)
+    const params = { nTrees: 8, maxDepth: 5, subsample: 0.9 }
+    const one = await fitModel({ ...params, nThreads: 1 }, frame)
+    const two = await fitModel({ ...params, nThreads: 2 }, frame)
+    const four = await fitModel({ ...params, nThreads: 4 }, frame)
+    expect(two.ensemble.trees).toEqual(one.ensemble.trees)
+    expect(four.ensemble.trees).toEqual(one.ensemble.trees)
+    expect(Array.from(two.predict(frame).values)).toEqual(Array.from(one.predict(frame).values))
+    await rejects(fitModel({ nThreads: -1 }, frame), 'LEARN_INVALID_PARAMS', /nThreads/)
+  })
+
   it('draws colsampleByTree of the features for each tree', async () => {
     const r = binaryFrame(500, 11)
     const model = await fitModel({ nTrees: 30, colsampleByTree: 0.34, maxDepth: 3 }, r)

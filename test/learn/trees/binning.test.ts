@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createRandom } from '../../../src/learn/random.js'
-import { assignBins, binFeatures, binThresholds } from '../../../src/learn/trees/binning.js'
+import { assignBins, binFeatures, binThresholds, radixSort } from '../../../src/learn/trees/binning.js'
 
 function messyColumn(n: number, seed: number): Float64Array {
   const r = createRandom(seed)
@@ -85,5 +85,23 @@ describe('binFeatures', () => {
     const bins = binFeatures([x], x.length)
     expect(bins.nBins[0]).toBe(255)
     expect(Math.max(...(bins.codes[0] as Uint8Array))).toBe(255)
+  })
+})
+
+describe('radixSort', () => {
+  it('orders doubles exactly as Float64Array.prototype.sort does, signed zeros and extremes included', () => {
+    const r = createRandom(21)
+    const cases = [
+      Float64Array.from({ length: 5000 }, () => (r.next() - 0.5) * 10 ** Math.floor(r.next() * 30 - 15)),
+      Float64Array.from({ length: 5000 }, () => Math.floor(r.next() * 24)),
+      Float64Array.of(0, -0, 1, -1, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, Infinity, -Infinity, 0.5, -0.5),
+      Float64Array.of(3, 3, 3),
+      new Float64Array(0),
+    ]
+    for (const values of cases) {
+      const got = radixSort(Float64Array.from(values))
+      const want = Float64Array.from(values).sort()
+      expect(Array.from(got).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(Array.from(want).map((v) => (Object.is(v, -0) ? '-0' : v)))
+    }
   })
 })

@@ -183,7 +183,7 @@ describe('histograms', () => {
       const rows = Int32Array.from({ length: 300 }, (_, i) => 2 * i + 1)
       const s = channels + 1
       const hist = new Float64Array(bins.totalBins * s).fill(99)
-      buildHistogram(hist, bins, stats, rows, 0, rows.length, allIndices(p), new Float64Array(rows.length * s))
+      buildHistogram(hist, bins, stats, rows, 0, rows.length, allIndices(p))
       const want = new Float64Array(bins.totalBins * s)
       for (const row of rows) {
         for (let f = 0; f < p; f++) {
@@ -204,13 +204,12 @@ describe('histograms', () => {
     const stats = { channels: 1, grad: Float64Array.from({ length: n }, () => r.next() - 0.5), hess: Float64Array.from({ length: n }, () => 1 + r.int(3)) }
     const rows = allIndices(n)
     const features = allIndices(2)
-    const scratch = new Float64Array(2 * n)
     const parent = new Float64Array(bins.totalBins * 2)
     const left = new Float64Array(bins.totalBins * 2)
     const right = new Float64Array(bins.totalBins * 2)
-    buildHistogram(parent, bins, stats, rows, 0, n, features, scratch)
-    buildHistogram(left, bins, stats, rows, 0, 400, features, scratch)
-    buildHistogram(right, bins, stats, rows, 400, n, features, scratch)
+    buildHistogram(parent, bins, stats, rows, 0, n, features)
+    buildHistogram(left, bins, stats, rows, 0, 400, features)
+    buildHistogram(right, bins, stats, rows, 400, n, features)
     subtractHistogram(parent, left, bins, features, 1)
     for (let i = 0; i < parent.length; i++) expect(parent[i]).toBeCloseTo(right[i] as number, 10)
   })
@@ -239,7 +238,7 @@ describe('split search', () => {
       }
       const rules = { lambda: trial % 2, gamma: 0, minChildWeight: 1 + (trial % 3) }
       const hist = new Float64Array(bins.totalBins * (channels + 1))
-      buildHistogram(hist, bins, stats, rows, 0, n, features, new Float64Array(n * (channels + 1)))
+      buildHistogram(hist, bins, stats, rows, 0, n, features)
       const dense: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, left: new Float64Array(channels + 1) }
       const sparse: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, left: new Float64Array(channels + 1) }
       findBestSplit(dense, hist, total, bins, features, channels, rules)

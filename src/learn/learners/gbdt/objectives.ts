@@ -17,6 +17,8 @@ export interface Objective {
   gradients(margins: Float64Array, y: Float64Array, grad: readonly Float64Array[], hess: readonly Float64Array[]): void
   /** Mean loss (log loss, squared error, absolute error or Huber loss). */
   loss(margins: Float64Array, y: Float64Array): number
+  /** The WebAssembly kernel computing the same gradients row by row, where there is one (one output only). */
+  readonly kernel?: 'binaryGradients' | 'squaredGradients'
 }
 
 // Keeps leaf values finite when a node's rows are all predicted with certainty.
@@ -43,6 +45,7 @@ const binary: Objective = {
   task: 'binary',
   link: 'sigmoid',
   outputs: 1,
+  kernel: 'binaryGradients',
   base(y) {
     const p = clamp(mean(y), 1e-15, 1 - 1e-15)
     return Float64Array.of(Math.log(p / (1 - p)))
@@ -127,12 +130,15 @@ function regression(name: ObjectiveName, base: (y: Float64Array) => number, grad
   }
 }
 
-const squared = regression(
-  'squared',
-  mean,
-  (r) => r,
-  (r) => r * r,
-)
+const squared: Objective = {
+  ...regression(
+    'squared',
+    mean,
+    (r) => r,
+    (r) => r * r,
+  ),
+  kernel: 'squaredGradients',
+}
 const medianOf = (y: Float64Array) => median(y, y.length)
 const absolute = regression('absolute', medianOf, Math.sign, Math.abs)
 const huber = (delta: number) =>

@@ -30,6 +30,11 @@ export interface GbdtParams {
   /** Residual size where the Huber loss turns linear. */
   readonly huberDelta: number
   readonly seed: number
+  /**
+   * Threads that build histograms: 0 = one per core, up to 4. The model is the same bit
+   * for bit whatever the count (large nodes are always summed in the same four shares).
+   */
+  readonly nThreads: number
 }
 
 export const GBDT_DEFAULTS = {
@@ -46,6 +51,7 @@ export const GBDT_DEFAULTS = {
   objective: 'auto',
   huberDelta: 1,
   seed: 0,
+  nThreads: 0,
 } as const satisfies GbdtParams
 
 const KNOWN = [...Object.keys(GBDT_DEFAULTS), 'earlyStoppingRounds']
@@ -70,6 +76,7 @@ export function resolveGbdtParams(given: Partial<GbdtParams>): GbdtParams {
     objective: checkChoice(L, 'objective', p.objective, OBJECTIVES),
     huberDelta: checkNumber(L, 'huberDelta', p.huberDelta, { min: 0, openMin: true }),
     seed: checkNumber(L, 'seed', p.seed, { min: -(2 ** 31), max: 2 ** 32, integer: true }),
+    nThreads: checkNumber(L, 'nThreads', p.nThreads, { min: 0, max: 1024, integer: true }),
   }
   if (resolved.maxDepth === 0 && resolved.maxLeaves === 0)
     throw paramError(L, 'parameters "maxDepth" and "maxLeaves" are both 0 (unlimited); limit at least one')
