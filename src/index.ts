@@ -3,15 +3,46 @@
  * here by name; a test snapshots this list.
  */
 
-export type { EnvironmentConfig, ProjectConfig, ResolvedConfig, ResolveOptions, TrackingConfig } from './core/config.js'
+export type { DatasetDeclaration, EnvironmentConfig, ProjectConfig, ResolvedConfig, ResolveOptions, TrackingConfig } from './core/config.js'
 export { defineProject } from './core/config.js'
 export type { ErrorCode, KeelErrorJson } from './core/errors.js'
 export { ERRORS, isKeelError, KeelError } from './core/errors.js'
 export type { BooleanColumn, CategoryColumn, Column, ColumnKind, NumberColumn, TimestampColumn } from './core/frame.js'
 export { Frame } from './core/frame.js'
 export type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from './core/types.js'
+export type { ApplyOptions, CleanedRelation, StepRecord } from './data/components/apply.js'
+export type { Component, ComponentContext, FrameComponent, SqlComponent, Step } from './data/components/component.js'
+export {
+  cast,
+  clip,
+  dedupe,
+  defineComponent,
+  derive,
+  drop,
+  fillMissing,
+  filter,
+  hashPii,
+  listComponents,
+  parseDates,
+  rename,
+  trimAndCase,
+  winsorize,
+} from './data/components/index.js'
+export type { CheckExample, CheckKind, CheckResult, ContractReport } from './data/contracts/check.js'
+export type { ColumnContract, ColumnType, Contract, ContractPolicy, SqlCheck } from './data/contracts/contract.js'
+export { contract } from './data/contracts/contract.js'
+export type { ColumnChange, DatasetSummary, LineageNode, SnapshotDiff, ValidationResult } from './data/data.js'
+export { Data } from './data/data.js'
+export type { DatasetConfig } from './data/dataset.js'
+export { dataset } from './data/dataset.js'
+export type { ColumnProfile } from './data/profile/profile.js'
 export type { ReadFrameOptions } from './data/readers/read-frame.js'
 export { readFrame } from './data/readers/read-frame.js'
+export type { SnapshotResult } from './data/snapshot.js'
+export type { CsvOptions, Source } from './data/sources/source.js'
+export { csv, jsonl, parquet, postgresQuery, sqlQuery } from './data/sources/source.js'
+export type { Sql, SqlValue } from './data/sql.js'
+export { expr, ident, sql } from './data/sql.js'
 export type { GainImportance, NamedGainImportance, ShapValues } from './learn/explain/index.js'
 export { explain } from './learn/explain/index.js'
 export type { FeatureImportance, PermutationImportance, PermutationOptions } from './learn/explain/permutation.js'
@@ -33,7 +64,7 @@ export { crossValidate, holdout, kFold, stratifiedKFold, timeSplit } from './lea
 export type { OpenProjectOptions, Project } from './project.js'
 export { openProject } from './project.js'
 export type { ArtifactRef, ArtifactSource, ArtifactStore } from './stores/artifact-store.js'
-export type { MetadataStore, NewRun, RunBatch, RunFilter } from './stores/metadata-store.js'
+export type { LineageEdge, MetadataStore, NewRun, RunBatch, RunFilter, SnapshotRecord } from './stores/metadata-store.js'
 export type { ComparedValue, RunComparison } from './tracking/compare.js'
 export type { LogMetricOptions } from './tracking/run-handle.js'
 export { RunHandle } from './tracking/run-handle.js'

@@ -4,9 +4,10 @@
  */
 import { type ResolvedConfig, type ResolveOptions, resolveConfig } from './core/config.js'
 import { findConfigFile, loadConfigFile } from './core/config-file.js'
+import { Data } from './data/data.js'
 import type { ArtifactStore } from './stores/artifact-store.js'
 import type { MetadataStore } from './stores/metadata-store.js'
-import { openArtifactStore, openMetadataStore } from './stores/open.js'
+import { openArtifactStore, openDataEngine, openMetadataStore } from './stores/open.js'
 import { Tracking } from './tracking/tracking.js'
 
 export interface OpenProjectOptions extends ResolveOptions {
@@ -18,6 +19,8 @@ export interface OpenProjectOptions extends ResolveOptions {
 export interface Project {
   readonly config: ResolvedConfig
   readonly tracking: Tracking
+  /** Datasets: validation, snapshots, diffs, lineage. */
+  readonly data: Data
   readonly metadata: MetadataStore
   readonly artifacts: ArtifactStore
   close(): Promise<void>
@@ -56,6 +59,7 @@ export async function openProject(dir = '.', options: OpenProjectOptions = {}): 
   return {
     config,
     tracking,
+    data: new Data(config, metadata, artifacts, openDataEngine),
     metadata,
     artifacts,
     async close() {

@@ -8,6 +8,8 @@ import { Command, CommanderError } from 'commander'
 import { KeelError } from '../core/errors.js'
 import { keelPackageRoot } from '../init.js'
 import { registerConfig } from './commands/config.js'
+import { registerContract } from './commands/contract.js'
+import { registerData } from './commands/data.js'
 import { registerExec } from './commands/exec.js'
 import { registerInit } from './commands/init.js'
 import { registerRuns } from './commands/runs.js'
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   registerRuns(program, context)
   registerConfig(program, context)
   registerExec(program, context)
+  registerData(program, context)
+  registerContract(program, context)
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   return program

@@ -19,6 +19,14 @@ export interface TrackingConfig {
   readonly defaultExperiment?: string
 }
 
+/**
+ * A dataset as the config holds it. The data layer defines the full shape (`dataset()` in
+ * src/data/dataset.ts) and validates it when the dataset is used; the core only requires a source.
+ */
+export interface DatasetDeclaration {
+  readonly source: unknown
+}
+
 /** What `keel.config.ts` exports, through {@link defineProject}. */
 export interface ProjectConfig {
   /** The project's name, shown in the CLI and recorded on runs. */
@@ -28,6 +36,8 @@ export interface ProjectConfig {
   /** Environment used when neither `--env` nor `KEEL_ENV` names one. Default `"development"`. */
   readonly defaultEnvironment?: string
   readonly tracking?: TrackingConfig
+  /** Named datasets: source, contract, cleaning steps (see `dataset()`). */
+  readonly datasets?: Readonly<Record<string, DatasetDeclaration>>
 }
 
 /** Store URLs used when an environment names none: embedded state under `.keel/`. */
@@ -48,6 +58,12 @@ const projectSchema = z.strictObject({
   environments: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, 'environment names are lower-case words'), environmentSchema).optional(),
   defaultEnvironment: z.string().optional(),
   tracking: z.strictObject({ defaultExperiment: z.string().min(1).max(250).optional() }).optional(),
+  datasets: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'dataset names are 1-63 letters, digits and _, starting with a letter'),
+      z.looseObject({ source: z.looseObject({ kind: z.string() }) }),
+    )
+    .optional(),
 })
 
 /**
@@ -81,6 +97,8 @@ export interface ResolvedConfig {
   readonly metadataUrl: string
   readonly artifactsUrl: string
   readonly tracking: { readonly defaultExperiment: string }
+  /** Dataset declarations as written (the data layer checks their full shape). */
+  readonly datasets: Readonly<Record<string, DatasetDeclaration>>
 }
 
 /** Choices that override the config file, in order of precedence above it. */
@@ -130,6 +148,7 @@ export function resolveConfig(raw: unknown, source: ConfigSource, options: Resol
     metadataUrl: pick('metadata', options.metadataUrl, 'KEEL_METADATA_URL'),
     artifactsUrl: pick('artifacts', options.artifactsUrl, 'KEEL_ARTIFACTS_URL'),
     tracking: Object.freeze({ defaultExperiment: config.tracking?.defaultExperiment ?? 'default' }),
+    datasets: Object.freeze({ ...((raw as ProjectConfig).datasets ?? {}) }),
   })
 }
 
@@ -195,6 +214,20 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return typeof value
+}
+
+/**
+ * Replaces `${VAR}` in a config value with the environment variable (CONFIG_ENV_VAR_MISSING when
+ * unset); `key` names the value in the error. For config values outside the store URLs, such as
+ * a dataset source's connection URL.
+ */
+export function interpolateEnv(value: string, key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return interpolate(value, key, env)
+}
+
+/** A secret named by the config (a salt, a token) from the environment; undefined when unset or empty. */
+export function readSecret(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return nonEmpty(env[name])
 }
 
 function interpolate(value: string, key: string, env: NodeJS.ProcessEnv): string {

@@ -180,6 +180,42 @@ export const ERRORS = {
     hint: 'Check that the file exists, is readable, and is CSV or Parquet with consistent rows.',
     retryable: false,
   },
+  DATA_INVALID_NAME: {
+    status: 400,
+    exit: 2,
+    hint: 'Use a non-empty name without NUL characters.',
+    retryable: false,
+  },
+  DATASET_UNKNOWN: {
+    status: 404,
+    exit: 2,
+    hint: 'Declare the dataset under `datasets` in keel.config.ts, or run `keel data list` to see the declared ones.',
+    retryable: false,
+  },
+  DATASET_INVALID: {
+    status: 400,
+    exit: 2,
+    hint: 'Fix the dataset declaration in keel.config.ts as the message says.',
+    retryable: false,
+  },
+  COMPONENT_INVALID_PARAMS: {
+    status: 400,
+    exit: 2,
+    hint: 'Fix the cleaning step parameters in keel.config.ts as the message says.',
+    retryable: false,
+  },
+  CONTRACT_FAILED: {
+    status: 422,
+    exit: 4,
+    hint: 'See the validation report: fix the data or the contract, or set `policy: "quarantine"` to keep failing rows aside.',
+    retryable: false,
+  },
+  SNAPSHOT_NOT_FOUND: {
+    status: 404,
+    exit: 2,
+    hint: 'Run `keel data list` to see the snapshots (ids may be given by a unique prefix).',
+    retryable: false,
+  },
   LEARN_INVALID_INPUT: {
     status: 400,
     exit: 2,

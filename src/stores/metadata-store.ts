@@ -39,6 +39,38 @@ export interface RunFilter {
   readonly limit?: number
 }
 
+/** A materialized dataset version; `details` holds its schema, statistics, contract report, source fingerprint and cleaning steps. */
+export interface SnapshotRecord {
+  readonly id: string
+  readonly dataset: string
+  readonly createdAt: number
+  /** Order-independent hash of the typed rows: equal data gives an equal hash whatever the source. */
+  readonly contentHash: string
+  readonly rows: number
+  readonly columns: number
+  readonly quarantined: number
+  /** The Parquet file in the artifact store. */
+  readonly artifactSha256: string
+  readonly quarantineSha256: string | null
+  readonly configHash: string | null
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface SnapshotFilter {
+  readonly dataset?: string
+  readonly idPrefix?: string
+  readonly limit?: number
+}
+
+/** A lineage edge: `from` was used to make `to` (a source file → a snapshot, a snapshot → a run, a run → a model version). */
+export interface LineageEdge {
+  readonly fromKind: string
+  readonly fromId: string
+  readonly toKind: string
+  readonly toId: string
+  readonly createdAt: number
+}
+
 export interface MetadataStoreCapabilities {
   /** The backend is a server shared by several machines (not an embedded file). */
   readonly shared: boolean
@@ -63,5 +95,14 @@ export interface MetadataStore {
   logBatch(runId: string, batch: RunBatch): Promise<void>
   getRunData(runId: string): Promise<RunData>
   getMetricHistory(runId: string, key: string): Promise<readonly MetricPoint[]>
+  /** Records a snapshot and its lineage edges in one transaction; false (and nothing written) when the id exists. */
+  saveSnapshot(snapshot: SnapshotRecord, lineage: readonly LineageEdge[]): Promise<boolean>
+  getSnapshot(id: string): Promise<SnapshotRecord | undefined>
+  /** Newest first. */
+  listSnapshots(filter?: SnapshotFilter): Promise<readonly SnapshotRecord[]>
+  /** Adds edges; an edge that exists is kept as it is. */
+  addLineage(edges: readonly LineageEdge[]): Promise<void>
+  /** The edges into (`direction: 'up'`) or out of (`'down'`) one node. */
+  lineageEdges(kind: string, id: string, direction: 'up' | 'down'): Promise<readonly LineageEdge[]>
   close(): Promise<void>
 }

@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { KeelError } from '../core/errors.js'
 import type { ArtifactStore } from './artifact-store.js'
+import type { DataEngine, DataEngineOptions } from './data-engine.js'
 import type { MetadataStore } from './metadata-store.js'
 
 type Opener<T> = (location: string, url: string) => Promise<T>
@@ -27,6 +28,11 @@ export function openMetadataStore(url: string, root: string): Promise<MetadataSt
 /** Opens the artifact store a URL names; relative file paths are taken from `root`. */
 export function openArtifactStore(url: string, root: string): Promise<ArtifactStore> {
   return openBackend('artifacts', artifactBackends, url, root)
+}
+
+/** Opens a data engine session (DuckDB, loaded on first use). */
+export async function openDataEngine(options: DataEngineOptions = {}): Promise<DataEngine> {
+  return (await import('./duckdb/duckdb-engine.js')).openDuckDbEngine(options)
 }
 
 /** The metadata and artifact URL schemes Keel understands. */

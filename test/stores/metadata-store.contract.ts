@@ -223,5 +223,43 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       await expect(store.listRuns()).rejects.toMatchObject({ code: 'STORE_CLOSED' })
       await store.close()
     })
+
+    it('stores a snapshot once, finds it by id and dataset, and keeps its lineage edges', async () => {
+      const store = await fresh()
+      const snapshot = {
+        id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+        dataset: 'orders',
+        createdAt: 1_700_000_000_000,
+        contentHash: 'f'.repeat(64),
+        rows: 120,
+        columns: 4,
+        quarantined: 3,
+        artifactSha256: 'e'.repeat(64),
+        quarantineSha256: null,
+        configHash: 'c'.repeat(64),
+        details: { schema: [{ name: 'id', type: 'BIGINT' }], report: { passed: true }, nested: { n: 1.5, s: 'ü "quoted"' } },
+      }
+      const edges = [
+        { fromKind: 'file', fromId: 'd'.repeat(64), toKind: 'snapshot', toId: snapshot.id, createdAt: 1 },
+        { fromKind: 'file', fromId: 'b'.repeat(64), toKind: 'snapshot', toId: snapshot.id, createdAt: 1 },
+      ]
+      expect(await store.saveSnapshot(snapshot, edges)).toBe(true)
+      // the same id again writes nothing, not even new edges
+      expect(await store.saveSnapshot({ ...snapshot, rows: 999 }, [{ ...edges[0], fromId: 'x' } as (typeof edges)[number]])).toBe(false)
+      expect(await store.getSnapshot(snapshot.id)).toEqual(snapshot)
+      expect(await store.getSnapshot('nope')).toBeUndefined()
+      const later = { ...snapshot, id: 'b'.repeat(32), createdAt: snapshot.createdAt + 5, dataset: 'customers' }
+      await store.saveSnapshot(later, [])
+      expect((await store.listSnapshots()).map((s) => s.id)).toEqual([later.id, snapshot.id])
+      expect((await store.listSnapshots({ dataset: 'orders' })).map((s) => s.id)).toEqual([snapshot.id])
+      expect((await store.listSnapshots({ idPrefix: 'a1b2' })).map((s) => s.id)).toEqual([snapshot.id])
+      const up = await store.lineageEdges('snapshot', snapshot.id, 'up')
+      expect(up.map((e) => e.fromId).sort()).toEqual(['b'.repeat(64), 'd'.repeat(64)])
+      await store.addLineage([{ fromKind: 'snapshot', fromId: snapshot.id, toKind: 'run', toId: 'run1', createdAt: 2 }])
+      await store.addLineage([{ fromKind: 'snapshot', fromId: snapshot.id, toKind: 'run', toId: 'run1', createdAt: 3 }])
+      expect(await store.lineageEdges('snapshot', snapshot.id, 'down')).toEqual([
+        { fromKind: 'snapshot', fromId: snapshot.id, toKind: 'run', toId: 'run1', createdAt: 2 },
+      ])
+    })
   })
 }

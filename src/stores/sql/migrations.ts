@@ -68,6 +68,33 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (run_id, kind, name, ref))`,
     ],
   },
+  {
+    version: 2,
+    name: 'data',
+    statements: ({ types: t }) => [
+      `CREATE TABLE snapshots (
+        id TEXT PRIMARY KEY,
+        dataset TEXT NOT NULL,
+        created_at ${t.bigint} NOT NULL,
+        content_hash TEXT NOT NULL,
+        row_count ${t.bigint} NOT NULL,
+        column_count INTEGER NOT NULL,
+        quarantined ${t.bigint} NOT NULL,
+        artifact_sha256 TEXT NOT NULL,
+        quarantine_sha256 TEXT,
+        config_hash TEXT,
+        details TEXT NOT NULL)`,
+      'CREATE INDEX snapshots_by_dataset ON snapshots (dataset, created_at)',
+      `CREATE TABLE lineage_edges (
+        from_kind TEXT NOT NULL,
+        from_id TEXT NOT NULL,
+        to_kind TEXT NOT NULL,
+        to_id TEXT NOT NULL,
+        created_at ${t.bigint} NOT NULL,
+        PRIMARY KEY (from_kind, from_id, to_kind, to_id))`,
+      'CREATE INDEX lineage_by_target ON lineage_edges (to_kind, to_id)',
+    ],
+  },
 ]
 
 /** The newest schema version this build of Keel knows. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { newId } from '../../../src/core/ids.js'
 import { openPostgresMetadataStore } from '../../../src/stores/postgres/postgres-metadata-store.js'
+import { MIGRATIONS } from '../../../src/stores/sql/migrations.js'
 import { freshSchema, withPg } from '../../helpers/postgres.js'
 import { describeMetadataStore } from '../metadata-store.contract.js'
 
@@ -23,7 +24,7 @@ describe('PostgreSQL metadata store', () => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresMetadataStore({ url: schema.url })))
       await Promise.all(stores.map((s) => s.close()))
       const rows = await withPg((c) => c.query(`SELECT version FROM "${schema.schema}".keel_schema_migrations`))
-      expect(rows.rows).toEqual([{ version: 1 }])
+      expect(rows.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
     } finally {
       await schema.drop()
     }

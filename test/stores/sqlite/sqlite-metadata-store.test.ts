@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { newId } from '../../../src/core/ids.js'
-import { SCHEMA_VERSION } from '../../../src/stores/sql/migrations.js'
+import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/stores/sql/migrations.js'
 import { openSqliteMetadataStore } from '../../../src/stores/sqlite/sqlite-metadata-store.js'
 import { tempDir } from '../../helpers/temp.js'
 import { describeMetadataStore } from '../metadata-store.contract.js'
@@ -39,7 +39,7 @@ describe('SQLite metadata store', () => {
     await second.close()
     const db = new Database(path, { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.prepare('SELECT version FROM keel_schema_migrations').all()).toEqual([{ version: 1 }])
+    expect(db.prepare('SELECT version FROM keel_schema_migrations').all()).toEqual(MIGRATIONS.map((m) => ({ version: m.version })))
     db.close()
   })
 

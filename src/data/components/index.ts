@@ -1,0 +1,11 @@
+/** @module Cleaning components: the built-ins, `defineComponent` for user components, and the runner of a `clean` list. */
+export { type ApplyOptions, applySteps, type CleanedRelation, type JsonValue, type StepRecord } from './apply.js'
+export { hashPii } from './builtins/pii.js'
+export { dedupe, filter } from './builtins/rows.js'
+export { derive, drop, rename } from './builtins/shape.js'
+export { CAST_TYPES, cast, parseDates } from './builtins/types.js'
+export { clip, fillMissing, trimAndCase, winsorize } from './builtins/values.js'
+export type { Component, ComponentContext, FrameComponent, SqlComponent, Step } from './component.js'
+export { defineComponent, isStepFactory, type StepFactory } from './define.js'
+export { type BuiltinComponentName, COMPONENTS, type ComponentSummary, listComponents } from './registry.js'
+export { validateSteps } from './validate.js'
