@@ -47,6 +47,18 @@ export interface LineageNode {
   readonly upstream: readonly LineageNode[]
 }
 
+/** How one validation or snapshot runs. */
+export interface RunOptions {
+  /** "Now" for freshness checks (default: the clock). */
+  readonly now?: Date
+  /** Progress of long statements (reading, checking, writing), 0–100. */
+  readonly onProgress?: (percent: number, label: string) => void
+}
+
+function engineOptions(options: RunOptions): DataEngineOptions {
+  return options.onProgress === undefined ? {} : { onProgress: options.onProgress }
+}
+
 /** Opens a data engine session; injected so that callers choose its limits. */
 export type EngineFactory = (options?: DataEngineOptions) => Promise<DataEngine>
 
@@ -80,23 +92,26 @@ export class Data {
   }
 
   /** Runs the dataset through its contracts and cleaning and reports, writing nothing. */
-  async validate(name: string, options: { now?: Date } = {}): Promise<ValidationResult> {
-    const prepared = await this.#withEngine((engine) =>
-      prepareDataset(engine, name, datasetFrom(this.config.datasets, name), this.#prepareOptions(options.now)),
+  async validate(name: string, options: RunOptions = {}): Promise<ValidationResult> {
+    const prepared = await this.#withEngine(
+      (engine) => prepareDataset(engine, name, datasetFrom(this.config.datasets, name), this.#prepareOptions(options.now)),
+      engineOptions(options),
     )
     return { dataset: name, passed: prepared.passed, report: prepared.report, afterCleanReport: prepared.afterCleanReport }
   }
 
   /** Materializes the dataset as a snapshot (or finds the identical one already stored). */
-  async snapshot(name: string, options: { now?: Date } = {}): Promise<SnapshotResult> {
+  async snapshot(name: string, options: RunOptions = {}): Promise<SnapshotResult> {
     const ds = datasetFrom(this.config.datasets, name)
-    return this.#withEngine((engine) =>
-      snapshotDataset(
-        { engine, metadata: this.metadata, artifacts: this.artifacts, configHash: this.config.configHash },
-        name,
-        ds,
-        this.#prepareOptions(options.now),
-      ),
+    return this.#withEngine(
+      (engine) =>
+        snapshotDataset(
+          { engine, metadata: this.metadata, artifacts: this.artifacts, configHash: this.config.configHash },
+          name,
+          ds,
+          this.#prepareOptions(options.now),
+        ),
+      engineOptions(options),
     )
   }
 
@@ -143,8 +158,8 @@ export class Data {
     }
   }
 
-  async #withEngine<T>(use: (engine: DataEngine) => Promise<T>): Promise<T> {
-    const engine = await this.openEngine()
+  async #withEngine<T>(use: (engine: DataEngine) => Promise<T>, options: DataEngineOptions = {}): Promise<T> {
+    const engine = await this.openEngine(options)
     try {
       return await use(engine)
     } finally {

@@ -58,7 +58,7 @@ export async function snapshotDataset(context: SnapshotContext, name: string, ds
   const scratch = mkdtempSync(joinPath(tmpdir(), 'keel-snapshot-'))
   try {
     const dataFile = joinPath(scratch, 'data.parquet')
-    await engine.run(sql`COPY (${relation}) TO ${literal(dataFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`)
+    await engine.run(sql`COPY (${relation}) TO ${literal(dataFile)} (FORMAT PARQUET, COMPRESSION ZSTD)`, 'writing')
     const data = await artifacts.put({ path: dataFile })
     const quarantine = await writeQuarantine(engine, prepared.quarantines, joinPath(scratch, 'quarantine.parquet'), artifacts)
     const stats = await profileColumns(engine, relation)

@@ -25,8 +25,8 @@ export interface EngineResult {
  */
 export interface DataEngine {
   readonly backend: string
-  /** Runs statements that return nothing worth reading (DDL, COPY, INSERT). */
-  run(statement: Sql): Promise<void>
+  /** Runs statements that return nothing worth reading (DDL, COPY, INSERT); `label` names the work in progress reports. */
+  run(statement: Sql, label?: string): Promise<void>
   /** Runs a query and returns every row; for results a report or a summary holds, not for whole datasets. */
   all(query: Sql): Promise<EngineResult>
   /** The columns a query would return, without running it to the end. */
@@ -41,4 +41,6 @@ export interface DataEngineOptions {
   readonly tempDirectory?: string
   /** The engine's memory ceiling, e.g. '2GB' (default 1GB); past it, work spills to `tempDirectory`. */
   readonly memoryLimit?: string
+  /** Called about five times a second while a long statement runs, with its progress (0–100) and a label. */
+  readonly onProgress?: (percent: number, label: string) => void
 }

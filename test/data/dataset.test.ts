@@ -171,11 +171,20 @@ describe('datasets on real data with injected faults', () => {
     expect(u.report.rows.quarantined).toBe(1)
   })
 
-  it('reports an empty file as failing its row-count check', async () => {
+  it('reports an empty file (header only, or no bytes at all) as failing its row-count check', async () => {
     const file = writeCsv('empty.csv', [HEADER])
     const prepared = await prepareDataset(engine, 'weather', dataset({ source: csv(file), contract: weatherContract('quarantine') }), options)
     expect(prepared.passed).toBe(false)
     expect(check(prepared.report, 'rows: min 1')).toMatchObject({ passed: false, detail: '0 rows' })
+    const zero = await prepareDataset(
+      engine,
+      'weather',
+      dataset({ source: csv(writeCsv('zero.csv', [], Buffer.alloc(0))), contract: weatherContract('quarantine') }),
+      options,
+    )
+    expect(zero.passed).toBe(false)
+    expect(check(zero.report, 'rows: min 1')).toMatchObject({ passed: false, detail: '0 rows' })
+    expect(check(zero.report, 'date: present')).toMatchObject({ passed: false })
   })
 
   it('types exactly: a fractional int and an unparsable timestamp fail, a timestamp offset is converted to UTC', async () => {

@@ -105,6 +105,8 @@ describe('keel data (built CLI, real project)', () => {
       'file:data/weather.csv',
     ])
 
+    const components = json<{ name: string }[]>(keel(['data', 'components', '--json'], dir))
+    expect(components.map((c) => c.name)).toContain('hashPii')
     const human = keel(['data', 'list'], dir)
     expect(human.status).toBe(0)
     expect(human.stdout).toMatch(/weather\s+csv\s+yes\s+2\s+/)

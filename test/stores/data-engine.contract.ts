@@ -53,5 +53,18 @@ export function describeDataEngine(name: string, open: (options?: DataEngineOpti
       await expect(engine.all(sql`SELECT 1`)).rejects.toMatchObject({ code: 'INTERNAL' })
       expect(existsSync(dir)).toBe(true)
     })
+
+    it('reports progress of labelled statements, ending at 100', async () => {
+      const seen: [number, string][] = []
+      const engine = await open({ onProgress: (percent, label) => seen.push([percent, label]) })
+      try {
+        await engine.run(sql`CREATE TABLE big AS SELECT range AS n FROM range(200000)`, 'making')
+        await engine.run(sql`CREATE TABLE quiet AS SELECT 1 AS n`)
+      } finally {
+        await engine.close()
+      }
+      expect(seen.at(-1)).toEqual([100, 'making'])
+      expect(seen.every(([p, label]) => p >= 0 && p <= 100 && label === 'making')).toBe(true)
+    })
   })
 }

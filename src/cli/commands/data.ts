@@ -2,6 +2,7 @@
  * @module `keel data list | validate | snapshot | show | diff | lineage`
  */
 import type { Command } from 'commander'
+import { listComponents } from '../../data/components/registry.js'
 import type { CheckResult, ContractReport } from '../../data/contracts/check.js'
 import type { LineageNode, SnapshotDiff, ValidationResult } from '../../data/data.js'
 import type { SnapshotRecord } from '../../stores/metadata-store.js'
@@ -40,6 +41,22 @@ export function registerData(program: Command, context: Ctx): void {
       }),
     )
   data
+    .command('components')
+    .description('list the built-in cleaning components')
+    .option('--json', 'print as JSON')
+    .action((_opts: unknown, cmd: Command) => {
+      const out = context(cmd).output
+      const list = listComponents()
+      if (out.json) return out.out(toJson(list))
+      out.out(
+        table(
+          out,
+          ['component', 'kind', 'what'],
+          list.map((c) => [c.name, c.kind, c.description]),
+        ),
+      )
+    })
+  data
     .command('validate')
     .description('check a dataset against its contracts and cleaning steps; writes nothing')
     .argument('<dataset>', 'dataset name')
@@ -47,7 +64,7 @@ export function registerData(program: Command, context: Ctx): void {
     .action((name: string, _opts: unknown, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
-        const result = await project.data.validate(name)
+        const result = await project.data.validate(name, progressFor(out, `validate ${name}`))
         if (out.json) out.out(toJson(result))
         else printValidation(out, result)
         if (!result.passed) process.exitCode = 4
@@ -61,10 +78,8 @@ export function registerData(program: Command, context: Ctx): void {
     .action((name: string, _opts: unknown, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
-        // a progress line for people at a terminal; scripts and logs get only the result
-        if (!out.json && process.stderr.isTTY) out.err(`snapshot ${name}: reading, checking and cleaning…`)
         try {
-          const { snapshot, created, prepared } = await project.data.snapshot(name)
+          const { snapshot, created, prepared } = await project.data.snapshot(name, progressFor(out, `snapshot ${name}`))
           if (out.json) return out.out(toJson({ created, snapshot: summary(snapshot), report: prepared.report, afterCleanReport: prepared.afterCleanReport }))
           printReport(out, prepared.report, 'contract')
           if (prepared.afterCleanReport) printReport(out, prepared.afterCleanReport, 'contract after cleaning')
@@ -119,6 +134,22 @@ export function registerData(program: Command, context: Ctx): void {
         out.out(renderTree(graph).join('\n'))
       }),
     )
+}
+
+/**
+ * A progress bar on stderr for people at a terminal (reading, checking, writing); scripts,
+ * logs and `--json` get only the result.
+ */
+function progressFor(out: Output, title: string): { onProgress?: (percent: number, label: string) => void } {
+  if (out.json || !process.stderr.isTTY) return {}
+  const width = 24
+  return {
+    onProgress(percent, label) {
+      const done = Math.round((Math.min(100, percent) / 100) * width)
+      process.stderr.write(`\r${title}: ${label.padEnd(8)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${percent.toFixed(0).padStart(3)}%`)
+      if (percent >= 100) process.stderr.write('\n')
+    },
+  }
 }
 
 function summary(s: SnapshotRecord): object {

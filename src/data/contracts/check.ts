@@ -102,19 +102,24 @@ export async function checkContract(engine: DataEngine, loaded: LoadedSource, co
     return sql`${typedValue(ident(name), spec)} AS ${ident(name)}`
   })
   const rawSelect = columns.map(([name], i) => sql`CAST(${ident(name)} AS VARCHAR) AS ${raw(i)}`)
-  const checks = rowChecks(columns, contract, raw)
+  // custom checks and a primary key may name the missing columns: with the schema already failed they are not run
+  const runnable = missing.length > 0 ? { ...contract, checks: [], primaryKey: [] } : contract
+  const checks = rowChecks(columns, runnable, raw)
   const order = sql`${ident(FILE_COLUMN)}, ${ident(ROW_COLUMN)}`
-  const windows = uniquenessWindows(columns, contract, order)
+  const windows = uniquenessWindows(columns, runnable, order)
   const flags = checks.map((c, i) => sql`CASE WHEN ${c.fails} THEN ${expr(String(i + 1))} END`)
   const checked = `${options.prefix}_checked`
   await engine
-    .run(sql`CREATE OR REPLACE TEMP TABLE ${ident(checked)} AS
+    .run(
+      sql`CREATE OR REPLACE TEMP TABLE ${ident(checked)} AS
     SELECT *, ${flags.length === 0 ? expr('CAST([] AS INTEGER[])') : sql`list_filter([${join(flags)}], x -> x IS NOT NULL)`} AS ${ident(FAILED)}
     FROM (
       SELECT *${windows.length > 0 ? sql`, ${join(windows)}` : expr('')} FROM (
         SELECT ${join([...typedSelect, ...rawSelect, ident(ROW_COLUMN), ident(FILE_COLUMN)])} FROM ${ident(loaded.table)}
       )
-    )`)
+    )`,
+      'checking',
+    )
     .catch((error: unknown) => {
       throw checkSqlError(error, contract)
     })

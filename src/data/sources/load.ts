@@ -81,7 +81,7 @@ async function loadFiles(engine: DataEngine, table: string, source: Extract<Sour
   const scan = scanOf(source, pattern, table)
   // DuckDB appends to existing reject tables: a reload of the same table starts them afresh
   for (const t of [`${table}_rejects`, `${table}_reject_scans`]) await engine.run(sql`DROP TABLE IF EXISTS ${ident(t)}`)
-  await engine.run(sql`CREATE OR REPLACE TEMP TABLE ${ident(`${table}_scan`)} AS SELECT * FROM ${scan}`)
+  await engine.run(sql`CREATE OR REPLACE TEMP TABLE ${ident(`${table}_scan`)} AS SELECT * FROM ${scan}`, 'reading')
   const described = await engine.describe(sql`SELECT * FROM ${ident(`${table}_scan`)}`)
   const columns = described.map((c) => c.name).filter((c) => c !== 'filename')
   // a fresh table's rowid follows insertion order, and the scan inserts file by file, line by

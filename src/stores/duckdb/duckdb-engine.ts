@@ -7,6 +7,8 @@ import { KeelError } from '../../core/errors.js'
 import { ident, literal, render, type Sql, sql } from '../../data/sql.js'
 import type { DataEngine, DataEngineOptions, EngineColumn, EngineResult, EngineValue } from '../data-engine.js'
 
+const PROGRESS_MS = 200
+
 /** The engine's memory ceiling when none is given. */
 export const DEFAULT_MEMORY_LIMIT = '1GB'
 
@@ -26,7 +28,7 @@ export async function openDuckDbEngine(options: DataEngineOptions = {}): Promise
   const ownTemp = options.tempDirectory === undefined ? mkdtempSync(join(tmpdir(), 'keel-duckdb-')) : undefined
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
-  const engine = new DuckDbEngine(instance, connection, ownTemp)
+  const engine = new DuckDbEngine(instance, connection, ownTemp, options.onProgress)
   // timestamps without a zone are read and written as UTC, whatever the machine's zone
   await engine.run(sql`SET TimeZone = 'UTC'`)
   await engine.run(sql`SET temp_directory = ${literal(options.tempDirectory ?? (ownTemp as string))}`)
@@ -44,11 +46,20 @@ class DuckDbEngine implements DataEngine {
     readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
     readonly ownTemp: string | undefined,
+    readonly onProgress: ((percent: number, label: string) => void) | undefined,
   ) {}
 
-  async run(statement: Sql): Promise<void> {
+  async run(statement: Sql, label?: string): Promise<void> {
     const { text, params } = render(statement)
-    await this.#guard(text, () => this.connection.run(text, toDuck(params)))
+    const report = label === undefined ? undefined : this.onProgress
+    // DuckDB reports a running statement's progress on the connection; polled while it runs
+    const timer = report && setInterval(() => report(Math.max(0, this.connection.progress.percentage), label as string), PROGRESS_MS)
+    try {
+      await this.#guard(text, () => this.connection.run(text, toDuck(params)))
+    } finally {
+      if (timer) clearInterval(timer)
+    }
+    report?.(100, label as string)
   }
 
   async all(query: Sql): Promise<EngineResult> {
