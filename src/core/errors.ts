@@ -216,6 +216,12 @@ export const ERRORS = {
     hint: 'Run `keel data list` to see the snapshots (ids may be given by a unique prefix).',
     retryable: false,
   },
+  MODEL_NOT_FOUND: {
+    status: 404,
+    exit: 2,
+    hint: 'Run `keel models list` to see registered models and their versions.',
+    retryable: false,
+  },
   LEARN_INVALID_INPUT: {
     status: 400,
     exit: 2,

@@ -71,6 +71,52 @@ export interface LineageEdge {
   readonly createdAt: number
 }
 
+export type ModelVersionStatus = 'pending' | 'approved' | 'rejected' | 'archived'
+
+export const MODEL_VERSION_STATUSES: readonly ModelVersionStatus[] = ['pending', 'approved', 'rejected', 'archived']
+
+/** A model version to register; the store numbers it. */
+export interface NewModelVersion {
+  readonly name: string
+  readonly runId: string | null
+  readonly createdAt: number
+  readonly createdBy: string
+  readonly status?: ModelVersionStatus
+  /** Input columns with types, and the output. */
+  readonly signature: Readonly<Record<string, unknown>>
+  readonly metrics: Readonly<Record<string, number>>
+  /** Artifacts, evaluation, lineage, model card. */
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface ModelVersion extends NewModelVersion {
+  /** 1, 2, 3, … per model name, never reused. */
+  readonly version: number
+  readonly status: ModelVersionStatus
+  /** Aliases currently pointing at this version, sorted. */
+  readonly aliases: readonly string[]
+}
+
+/** Who did it, why, and when: every registry change carries one and leaves an audit entry. */
+export interface Actor {
+  readonly actor: string
+  readonly reason?: string
+  readonly at: number
+}
+
+/** One line of a model's append-only audit log. */
+export interface AuditEntry {
+  readonly seq: number
+  readonly name: string
+  readonly version: number | null
+  /** 'register', 'status', 'alias'. */
+  readonly action: string
+  readonly actor: string
+  readonly reason: string | null
+  readonly at: number
+  readonly details: Readonly<Record<string, unknown>>
+}
+
 export interface MetadataStoreCapabilities {
   /** The backend is a server shared by several machines (not an embedded file). */
   readonly shared: boolean
@@ -104,5 +150,18 @@ export interface MetadataStore {
   addLineage(edges: readonly LineageEdge[]): Promise<void>
   /** The edges into (`direction: 'up'`) or out of (`'down'`) one node. */
   lineageEdges(kind: string, id: string, direction: 'up' | 'down'): Promise<readonly LineageEdge[]>
+  /** Registers the next version of `name` (numbered 1, 2, … under a lock, so concurrent registrations never share one), audited. */
+  createModelVersion(version: NewModelVersion): Promise<ModelVersion>
+  getModelVersion(name: string, version: number): Promise<ModelVersion | undefined>
+  /** Versions of one model (or of all), newest first. */
+  listModelVersions(name?: string): Promise<readonly ModelVersion[]>
+  /** Changes a version's status, audited (MODEL_NOT_FOUND for an unknown version). */
+  setModelVersionStatus(name: string, version: number, status: ModelVersionStatus, by: Actor): Promise<ModelVersion>
+  /** Points `alias` at `version` atomically, audited with the previous holder, which it returns (null when new). */
+  setAlias(name: string, alias: string, version: number, by: Actor): Promise<number | null>
+  /** The version an alias points at. */
+  resolveAlias(name: string, alias: string): Promise<number | undefined>
+  /** A model's audit log, oldest first. */
+  auditLog(name: string): Promise<readonly AuditEntry[]>
   close(): Promise<void>
 }

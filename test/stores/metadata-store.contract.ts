@@ -261,5 +261,54 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
         { fromKind: 'snapshot', fromId: snapshot.id, toKind: 'run', toId: 'run1', createdAt: 2 },
       ])
     })
+
+    it('numbers model versions per name, keeps their data, statuses and an append-only audit log', async () => {
+      const store = await fresh()
+      const base = {
+        runId: null,
+        createdAt: 100,
+        createdBy: 'ann',
+        signature: { inputs: [{ name: 'x', type: 'number' }] },
+        metrics: { auc: 0.91 },
+        details: { card: '# churn' },
+      }
+      const v1 = await store.createModelVersion({ ...base, name: 'churn' })
+      const v2 = await store.createModelVersion({ ...base, name: 'churn', metrics: { auc: 0.93 } })
+      const other = await store.createModelVersion({ ...base, name: 'fraud' })
+      expect([v1.version, v2.version, other.version]).toEqual([1, 2, 1])
+      expect(v1).toMatchObject({ name: 'churn', status: 'pending', aliases: [], signature: base.signature, details: base.details })
+      expect(await store.getModelVersion('churn', 3)).toBeUndefined()
+      expect((await store.listModelVersions('churn')).map((v) => v.version)).toEqual([2, 1])
+      expect(await store.listModelVersions()).toHaveLength(3)
+      const approved = await store.setModelVersionStatus('churn', 2, 'approved', { actor: 'bob', reason: 'beats champion', at: 200 })
+      expect(approved.status).toBe('approved')
+      await expect(store.setModelVersionStatus('churn', 9, 'approved', { actor: 'bob', at: 201 })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
+      const log = await store.auditLog('churn')
+      expect(log.map((e) => [e.action, e.version, e.actor, e.reason, e.details])).toEqual([
+        ['register', 1, 'ann', null, { runId: null, status: 'pending' }],
+        ['register', 2, 'ann', null, { runId: null, status: 'pending' }],
+        ['status', 2, 'bob', 'beats champion', { from: 'pending', to: 'approved' }],
+      ])
+    })
+
+    it('moves aliases atomically, returning and auditing the previous holder, even when changes race', async () => {
+      const store = await fresh()
+      const base = { name: 'churn', runId: null, createdAt: 1, createdBy: 'ann', signature: {}, metrics: {}, details: {} }
+      // registrations racing each other still get distinct, consecutive numbers
+      const created = await Promise.all(Array.from({ length: 4 }, () => store.createModelVersion(base)))
+      expect(created.map((v) => v.version).sort()).toEqual([1, 2, 3, 4])
+      expect(await store.setAlias('churn', 'champion', 1, { actor: 'ann', at: 10 })).toBeNull()
+      expect(await store.setAlias('churn', 'champion', 2, { actor: 'bob', reason: 'better', at: 11 })).toBe(1)
+      expect(await store.resolveAlias('churn', 'champion')).toBe(2)
+      expect((await store.getModelVersion('churn', 2))?.aliases).toEqual(['champion'])
+      await expect(store.setAlias('churn', 'champion', 7, { actor: 'bob', at: 12 })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
+      // 12 concurrent moves: every one is recorded, each replacing the one before it, none lost
+      await Promise.all(Array.from({ length: 12 }, (_, i) => store.setAlias('churn', 'challenger', (i % 4) + 1, { actor: `w${i}`, at: 100 + i })))
+      const moves = (await store.auditLog('churn')).filter((e) => e.action === 'alias' && e.details.alias === 'challenger')
+      expect(moves).toHaveLength(12)
+      expect(moves[0]?.details.previous).toBeNull()
+      for (let i = 1; i < moves.length; i++) expect(moves[i]?.details.previous).toBe(moves[i - 1]?.version)
+      expect(await store.resolveAlias('churn', 'challenger')).toBe(moves.at(-1)?.version)
+    })
   })
 }

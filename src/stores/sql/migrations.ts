@@ -95,6 +95,40 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX lineage_by_target ON lineage_edges (to_kind, to_id)',
     ],
   },
+  {
+    version: 3,
+    name: 'registry',
+    statements: ({ types: t }) => [
+      `CREATE TABLE model_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        run_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'archived')),
+        created_at ${t.bigint} NOT NULL,
+        created_by TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        metrics TEXT NOT NULL,
+        details TEXT NOT NULL,
+        PRIMARY KEY (name, version))`,
+      `CREATE TABLE model_aliases (
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at ${t.bigint} NOT NULL,
+        PRIMARY KEY (name, alias),
+        FOREIGN KEY (name, version) REFERENCES model_versions (name, version))`,
+      `CREATE TABLE model_audit (
+        seq ${t.serialKey},
+        name TEXT NOT NULL,
+        version INTEGER,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        reason TEXT,
+        at ${t.bigint} NOT NULL,
+        details TEXT NOT NULL)`,
+      'CREATE INDEX model_audit_by_name ON model_audit (name, seq)',
+    ],
+  },
 ]
 
 /** The newest schema version this build of Keel knows. */
