@@ -3,7 +3,7 @@
  * here by name; a test snapshots this list.
  */
 
-export type { DatasetDeclaration, EnvironmentConfig, ProjectConfig, ResolvedConfig, ResolveOptions, TrackingConfig } from './core/config.js'
+export type { DatasetDeclaration, EnvironmentConfig, ProjectConfig, RegistryConfig, ResolvedConfig, ResolveOptions, TrackingConfig } from './core/config.js'
 export { defineProject } from './core/config.js'
 export type { ErrorCode, KeelErrorJson } from './core/errors.js'
 export { ERRORS, isKeelError, KeelError } from './core/errors.js'
@@ -63,8 +63,22 @@ export type { CrossValidateOptions, CrossValidation, FoldResult, Split } from '.
 export { crossValidate, holdout, kFold, stratifiedKFold, timeSplit } from './learn/validation/index.js'
 export type { OpenProjectOptions, Project } from './project.js'
 export { openProject } from './project.js'
+export type { ApprovalPolicy, ModelRef, RegisterOptions } from './registry/registry.js'
+export { parseModelRef, Registry } from './registry/registry.js'
 export type { ArtifactRef, ArtifactSource, ArtifactStore } from './stores/artifact-store.js'
-export type { LineageEdge, MetadataStore, NewRun, RunBatch, RunFilter, SnapshotRecord } from './stores/metadata-store.js'
+export type {
+  Actor,
+  AuditEntry,
+  LineageEdge,
+  MetadataStore,
+  ModelVersion,
+  ModelVersionStatus,
+  NewModelVersion,
+  NewRun,
+  RunBatch,
+  RunFilter,
+  SnapshotRecord,
+} from './stores/metadata-store.js'
 export type { ComparedValue, RunComparison } from './tracking/compare.js'
 export type { LogMetricOptions } from './tracking/run-handle.js'
 export { RunHandle } from './tracking/run-handle.js'

@@ -5,6 +5,7 @@
 import { type ResolvedConfig, type ResolveOptions, resolveConfig } from './core/config.js'
 import { findConfigFile, loadConfigFile } from './core/config-file.js'
 import { Data } from './data/data.js'
+import { Registry } from './registry/registry.js'
 import type { ArtifactStore } from './stores/artifact-store.js'
 import type { MetadataStore } from './stores/metadata-store.js'
 import { openArtifactStore, openDataEngine, openMetadataStore } from './stores/open.js'
@@ -21,6 +22,8 @@ export interface Project {
   readonly tracking: Tracking
   /** Datasets: validation, snapshots, diffs, lineage. */
   readonly data: Data
+  /** Model versions, approvals, aliases, audit. */
+  readonly registry: Registry
   readonly metadata: MetadataStore
   readonly artifacts: ArtifactStore
   close(): Promise<void>
@@ -60,6 +63,7 @@ export async function openProject(dir = '.', options: OpenProjectOptions = {}): 
     config,
     tracking,
     data: new Data(config, metadata, artifacts, openDataEngine),
+    registry: new Registry(metadata, artifacts, config.registry),
     metadata,
     artifacts,
     async close() {

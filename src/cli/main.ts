@@ -12,6 +12,7 @@ import { registerContract } from './commands/contract.js'
 import { registerData } from './commands/data.js'
 import { registerExec } from './commands/exec.js'
 import { registerInit } from './commands/init.js'
+import { registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
 import { type CommandContext, commandContext } from './context.js'
 import { reportError, terminalOutput } from './output.js'
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerExec(program, context)
   registerData(program, context)
   registerContract(program, context)
+  registerModels(program, context)
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   return program

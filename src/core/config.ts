@@ -2,6 +2,7 @@
  * @module Project configuration: `defineProject`, its schema, environment
  * selection and URL interpolation. The only module in Keel that reads `process.env`.
  */
+import { userInfo } from 'node:os'
 import { z } from 'zod'
 import { KeelError } from './errors.js'
 
@@ -38,6 +39,15 @@ export interface ProjectConfig {
   readonly tracking?: TrackingConfig
   /** Named datasets: source, contract, cleaning steps (see `dataset()`). */
   readonly datasets?: Readonly<Record<string, DatasetDeclaration>>
+  readonly registry?: RegistryConfig
+}
+
+/** How model versions are approved. */
+export interface RegistryConfig {
+  /** `manual` (default): a version needs `keel models approve` before it may be champion; `auto`: versions that pass their gates register approved. */
+  readonly approval?: 'manual' | 'auto'
+  /** The approver must differ from whoever registered the version (default false). */
+  readonly separateApprover?: boolean
 }
 
 /** Store URLs used when an environment names none: embedded state under `.keel/`. */
@@ -64,6 +74,7 @@ const projectSchema = z.strictObject({
       z.looseObject({ source: z.looseObject({ kind: z.string() }) }),
     )
     .optional(),
+  registry: z.strictObject({ approval: z.enum(['manual', 'auto']).optional(), separateApprover: z.boolean().optional() }).optional(),
 })
 
 /**
@@ -99,6 +110,7 @@ export interface ResolvedConfig {
   readonly tracking: { readonly defaultExperiment: string }
   /** Dataset declarations as written (the data layer checks their full shape). */
   readonly datasets: Readonly<Record<string, DatasetDeclaration>>
+  readonly registry: { readonly approval: 'manual' | 'auto'; readonly separateApprover: boolean }
 }
 
 /** Choices that override the config file, in order of precedence above it. */
@@ -149,6 +161,7 @@ export function resolveConfig(raw: unknown, source: ConfigSource, options: Resol
     artifactsUrl: pick('artifacts', options.artifactsUrl, 'KEEL_ARTIFACTS_URL'),
     tracking: Object.freeze({ defaultExperiment: config.tracking?.defaultExperiment ?? 'default' }),
     datasets: Object.freeze({ ...((raw as ProjectConfig).datasets ?? {}) }),
+    registry: Object.freeze({ approval: config.registry?.approval ?? 'manual', separateApprover: config.registry?.separateApprover ?? false }),
   })
 }
 
@@ -207,6 +220,7 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (path.length === 0) return Object.keys(projectSchema.shape)
   if (path[0] === 'environments') return Object.keys(environmentSchema.shape)
   if (path[0] === 'tracking') return ['defaultExperiment']
+  if (path[0] === 'registry') return ['approval', 'separateApprover']
   return []
 }
 
@@ -223,6 +237,17 @@ function describeValue(value: unknown): string {
  */
 export function interpolateEnv(value: string, key: string, env: NodeJS.ProcessEnv = process.env): string {
   return interpolate(value, key, env)
+}
+
+/** Who is acting, for audit logs: `KEEL_USER`, else the operating-system user. */
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
+  const named = nonEmpty(env.KEEL_USER)
+  if (named !== undefined) return named
+  try {
+    return userInfo().username
+  } catch {
+    return 'unknown'
+  }
 }
 
 /** A secret named by the config (a salt, a token) from the environment; undefined when unset or empty. */

@@ -222,6 +222,12 @@ export const ERRORS = {
     hint: 'Run `keel models list` to see registered models and their versions.',
     retryable: false,
   },
+  MODEL_APPROVAL_REFUSED: {
+    status: 409,
+    exit: 2,
+    hint: 'Follow the approval policy: approve the version (by someone other than who registered it, when required) before making it champion.',
+    retryable: false,
+  },
   LEARN_INVALID_INPUT: {
     status: 400,
     exit: 2,

@@ -1,0 +1,156 @@
+/**
+ * @module `keel models list | show | approve | reject | alias | rollback | card | audit`
+ */
+import type { Command } from 'commander'
+import { currentUser } from '../../core/config.js'
+import { KeelError } from '../../core/errors.js'
+import { parseModelRef } from '../../registry/registry.js'
+import type { ModelVersion } from '../../stores/metadata-store.js'
+import type { CommandContext } from '../context.js'
+import { formatTime, table, toJson } from '../output.js'
+
+type Ctx = (cmd: Command) => CommandContext
+
+export function registerModels(program: Command, context: Ctx): void {
+  const models = program.command('models').description('the model registry: versions, approvals, aliases, model cards, audit')
+  models
+    .command('list')
+    .description('registered versions, newest first')
+    .argument('[name]', 'only this model')
+    .option('--json', 'print as JSON')
+    .action((name: string | undefined, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const list = await project.registry.list(name)
+        if (out.json) return out.out(toJson(list.map(summary)))
+        if (list.length === 0) return out.out('no registered models')
+        out.out(
+          table(
+            out,
+            ['model', 'version', 'status', 'aliases', 'created', 'by', 'metrics'],
+            list.map((v) => [v.name, String(v.version), v.status, v.aliases.join(', '), formatTime(v.createdAt), v.createdBy, metricsText(v)]),
+          ),
+        )
+      }),
+    )
+  models
+    .command('show')
+    .description('one version: signature, metrics, lineage, status, aliases')
+    .argument('<ref>', 'name, name@version or name@alias')
+    .option('--json', 'print as JSON')
+    .action((ref: string, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const v = await project.registry.get(ref)
+        if (out.json) return out.out(toJson(v))
+        out.out(`${v.name}@${v.version}  ${v.status}${v.aliases.length > 0 ? `  (${v.aliases.join(', ')})` : ''}`)
+        out.out(`registered ${formatTime(v.createdAt)} by ${v.createdBy}${v.runId ? `, run ${v.runId}` : ''}`)
+        out.out(`metrics    ${metricsText(v) || '–'}`)
+        const inputs = (v.signature.inputs ?? []) as { name: string; kind: string }[]
+        out.out(`inputs     ${inputs.map((i) => `${i.name}:${i.kind}`).join(', ')}`)
+      }),
+    )
+  for (const [verb, what] of [
+    ['approve', 'approve a version (required before it may be champion under manual approval)'],
+    ['reject', 'reject a version'],
+  ] as const) {
+    models
+      .command(verb)
+      .description(what)
+      .argument('<ref>', 'name@version')
+      .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+      .option('--json', 'print the version as JSON')
+      .action((ref: string, opts: { reason: string }, cmd: Command) =>
+        context(cmd).withProject(async (project) => {
+          const out = context(cmd).output
+          const r = parseModelRef(ref)
+          if (r.version === undefined) throw new KeelError('CLI_USAGE', `${verb} needs an exact version: ${r.name}@<version>`)
+          const by = { actor: currentUser(), reason: opts.reason, at: Date.now() }
+          const v = verb === 'approve' ? await project.registry.approve(r, by) : await project.registry.reject(r, by)
+          out.out(out.json ? toJson(summary(v)) : `${v.name}@${v.version} ${v.status}`)
+        }),
+      )
+  }
+  models
+    .command('alias')
+    .description('point an alias (champion, challenger, any name) at a version')
+    .argument('<name>', 'model name')
+    .argument('<alias>', 'alias name')
+    .argument('<version>', 'version number')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--json', 'print as JSON')
+    .action((name: string, alias: string, version: string, opts: { reason?: string }, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        if (!/^\d+$/.test(version)) throw new KeelError('CLI_USAGE', `version must be a number; got "${version}"`)
+        const by = { actor: currentUser(), at: Date.now(), ...(opts.reason === undefined ? {} : { reason: opts.reason }) }
+        const previous = await project.registry.setAlias(name, alias, Number(version), by)
+        const result = { name, alias, version: Number(version), previous }
+        out.out(out.json ? toJson(result) : `${name}@${alias} → ${version}${previous === null ? '' : ` (was ${previous})`}`)
+      }),
+    )
+  models
+    .command('rollback')
+    .description('move champion back to the version it pointed at before')
+    .argument('<name>', 'model name')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .option('--json', 'print as JSON')
+    .action((name: string, opts: { reason?: string }, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const by = { actor: currentUser(), at: Date.now(), ...(opts.reason === undefined ? {} : { reason: opts.reason }) }
+        const version = await project.registry.rollback(name, by)
+        out.out(out.json ? toJson({ name, alias: 'champion', version }) : `${name}@champion → ${version}`)
+      }),
+    )
+  models
+    .command('card')
+    .description("a version's model card (markdown)")
+    .argument('<ref>', 'name, name@version or name@alias')
+    .option('--json', 'print { ref, card } as JSON')
+    .action((ref: string, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const card = await project.registry.card(ref)
+        out.out(out.json ? toJson({ ref, card }) : card)
+      }),
+    )
+  models
+    .command('audit')
+    .description("a model's audit log: who registered, approved, rejected or moved aliases, when and why")
+    .argument('<name>', 'model name')
+    .option('--json', 'print as JSON')
+    .action((name: string, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const log = await project.registry.audit(name)
+        if (out.json) return out.out(toJson(log))
+        out.out(
+          table(
+            out,
+            ['when', 'who', 'what', 'version', 'details', 'why'],
+            log.map((e) => [formatTime(e.at), e.actor, e.action, e.version === null ? '' : String(e.version), JSON.stringify(e.details), e.reason ?? '']),
+          ),
+        )
+      }),
+    )
+}
+
+function summary(v: ModelVersion): object {
+  return {
+    name: v.name,
+    version: v.version,
+    status: v.status,
+    aliases: v.aliases,
+    createdAt: new Date(v.createdAt).toISOString(),
+    createdBy: v.createdBy,
+    runId: v.runId,
+    metrics: v.metrics,
+  }
+}
+
+function metricsText(v: ModelVersion): string {
+  return Object.entries(v.metrics)
+    .map(([k, x]) => `${k}=${Number(x.toPrecision(4))}`)
+    .join(' ')
+}

@@ -1,0 +1,204 @@
+/**
+ * @module The model registry: versions of named models with their artifact, signature, metrics,
+ * lineage and model card; approvals; aliases such as `champion` with rollback; an audit log.
+ */
+import { KeelError } from '../core/errors.js'
+import type { Model } from '../learn/model.js'
+import type { ArtifactStore } from '../stores/artifact-store.js'
+import type { Actor, AuditEntry, LineageEdge, MetadataStore, ModelVersion } from '../stores/metadata-store.js'
+import { renderModelCard } from './card.js'
+
+/** How versions become eligible for `champion`. */
+export interface ApprovalPolicy {
+  /** `manual`: `champion` only takes approved versions; `auto`: versions that passed their gates register approved. */
+  readonly approval: 'manual' | 'auto'
+  /** The approver must differ from whoever registered the version. */
+  readonly separateApprover: boolean
+}
+
+export const DEFAULT_POLICY: ApprovalPolicy = { approval: 'manual', separateApprover: false }
+
+export interface RegisterOptions {
+  readonly name: string
+  readonly model: Model
+  readonly createdBy: string
+  readonly runId?: string | null
+  readonly metrics?: Readonly<Record<string, number>>
+  /** Whether the version passed its gates (under `auto` approval it then registers approved). */
+  readonly gatesPassed?: boolean
+  readonly evaluation?: Readonly<Record<string, unknown>>
+  readonly lineage?: { readonly snapshots?: readonly string[]; readonly configHash?: string | null; readonly gitCommit?: string | null }
+  /** What the model card says beyond the facts Keel knows. */
+  readonly card?: { readonly intendedUse?: string; readonly limitations?: string }
+}
+
+/** `name`, `name@3` or `name@champion`. */
+export interface ModelRef {
+  readonly name: string
+  readonly version?: number
+  readonly alias?: string
+}
+
+const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/
+
+/**
+ * Parses `name`, `name@3` or `name@alias`.
+ *
+ * @example
+ * ```ts
+ * parseModelRef('churn@champion') // { name: 'churn', alias: 'champion' }
+ * ```
+ */
+export function parseModelRef(text: string): ModelRef {
+  const [name, at, ...rest] = text.split('@')
+  if (name === undefined || !NAME.test(name) || rest.length > 0 || at === '') {
+    throw new KeelError('CLI_USAGE', `"${text}" is not a model reference; use name, name@version or name@alias`)
+  }
+  if (at === undefined) return { name }
+  return /^\d+$/.test(at) ? { name, version: Number(at) } : { name, alias: at }
+}
+
+export class Registry {
+  constructor(
+    readonly metadata: MetadataStore,
+    readonly artifacts: ArtifactStore,
+    readonly policy: ApprovalPolicy = DEFAULT_POLICY,
+  ) {}
+
+  /**
+   * Registers the next version of a model: the model's bytes go to the artifact store, and the
+   * version records its signature, metrics, lineage and model card.
+   *
+   * @example
+   * ```ts
+   * const v = await project.registry.register({ name: 'churn', model, createdBy: 'ann', metrics: { auc: 0.91 } })
+   * v.version // 1
+   * ```
+   */
+  async register(options: RegisterOptions): Promise<ModelVersion> {
+    if (!NAME.test(options.name)) throw new KeelError('CLI_USAGE', `"${options.name}" is not a model name (letters, digits, _ . -, starting with a letter)`)
+    const { model } = options
+    const native = await this.artifacts.put(model.save())
+    const signature = {
+      inputs: model.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.levels ? { levels: f.levels } : {}) })),
+      output: { task: model.task, label: model.label, classes: model.classes },
+    }
+    const metrics = options.metrics ?? {}
+    const lineage = {
+      snapshots: options.lineage?.snapshots ?? [],
+      configHash: options.lineage?.configHash ?? null,
+      gitCommit: options.lineage?.gitCommit ?? null,
+    }
+    const facts = { name: options.name, kind: model.kind, task: model.task, signature, metrics, lineage, runId: options.runId ?? null }
+    const created = await this.metadata.createModelVersion({
+      name: options.name,
+      runId: options.runId ?? null,
+      createdAt: Date.now(),
+      createdBy: options.createdBy,
+      status: this.policy.approval === 'auto' && options.gatesPassed === true ? 'approved' : 'pending',
+      signature,
+      metrics,
+      details: {
+        kind: model.kind,
+        artifacts: { native: native.sha256, nativeSize: native.size },
+        lineage,
+        evaluation: options.evaluation ?? {},
+        cardInput: options.card ?? {},
+        card: renderModelCard({ ...facts, ...(options.card ?? {}) }),
+      },
+    })
+    const edges: LineageEdge[] = lineage.snapshots.map((s) => ({
+      fromKind: 'snapshot',
+      fromId: s,
+      toKind: 'model',
+      toId: `${created.name}@${created.version}`,
+      createdAt: created.createdAt,
+    }))
+    if (created.runId !== null)
+      edges.push({ fromKind: 'run', fromId: created.runId, toKind: 'model', toId: `${created.name}@${created.version}`, createdAt: created.createdAt })
+    if (edges.length > 0) await this.metadata.addLineage(edges)
+    return created
+  }
+
+  /** The version a reference names; `name` alone is the newest version. */
+  async get(ref: ModelRef | string): Promise<ModelVersion> {
+    const r = typeof ref === 'string' ? parseModelRef(ref) : ref
+    let version = r.version
+    if (r.alias !== undefined) {
+      version = await this.metadata.resolveAlias(r.name, r.alias)
+      if (version === undefined) throw new KeelError('MODEL_NOT_FOUND', `model ${r.name} has no alias "${r.alias}"`)
+    }
+    if (version === undefined) {
+      const [newest] = await this.metadata.listModelVersions(r.name)
+      if (newest === undefined) throw new KeelError('MODEL_NOT_FOUND', `no model named ${r.name}`)
+      return newest
+    }
+    const found = await this.metadata.getModelVersion(r.name, version)
+    if (found === undefined) throw new KeelError('MODEL_NOT_FOUND', `model ${r.name} has no version ${version}`)
+    return found
+  }
+
+  list(name?: string): Promise<readonly ModelVersion[]> {
+    return this.metadata.listModelVersions(name)
+  }
+
+  /** Approves a version; under `separateApprover` the approver cannot be who registered it. */
+  async approve(ref: ModelRef | string, by: Actor): Promise<ModelVersion> {
+    const v = await this.get(ref)
+    if (this.policy.separateApprover && by.actor === v.createdBy) {
+      throw new KeelError('MODEL_APPROVAL_REFUSED', `${v.name}@${v.version} was registered by ${by.actor}, who may not also approve it`)
+    }
+    if (v.status === 'archived') throw new KeelError('MODEL_APPROVAL_REFUSED', `${v.name}@${v.version} is archived`)
+    return this.metadata.setModelVersionStatus(v.name, v.version, 'approved', by)
+  }
+
+  async reject(ref: ModelRef | string, by: Actor): Promise<ModelVersion> {
+    const v = await this.get(ref)
+    if (v.aliases.includes('champion')) throw new KeelError('MODEL_APPROVAL_REFUSED', `${v.name}@${v.version} is the champion; move the alias first`)
+    return this.metadata.setModelVersionStatus(v.name, v.version, 'rejected', by)
+  }
+
+  /** Points an alias at a version; `champion` takes only approved versions. Returns the previous holder. */
+  async setAlias(name: string, alias: string, version: number, by: Actor): Promise<number | null> {
+    if (!NAME.test(alias)) throw new KeelError('CLI_USAGE', `"${alias}" is not an alias name`)
+    const v = await this.get({ name, version })
+    if (alias === 'champion' && v.status !== 'approved') {
+      throw new KeelError('MODEL_APPROVAL_REFUSED', `${name}@${version} is ${v.status}; only an approved version may be champion`, {
+        hint: `Approve it first: keel models approve ${name}@${version} --reason "…"`,
+      })
+    }
+    return this.metadata.setAlias(name, alias, version, by)
+  }
+
+  /**
+   * Moves `champion` back to the version it pointed at before its last move (found in the audit
+   * log). Returns the version now champion.
+   */
+  async rollback(name: string, by: Actor): Promise<number> {
+    const log = await this.metadata.auditLog(name)
+    const moves = log.filter((e) => e.action === 'alias' && e.details.alias === 'champion')
+    const last = moves.at(-1)
+    const previous = last?.details.previous
+    if (last === undefined || typeof previous !== 'number') throw new KeelError('MODEL_NOT_FOUND', `model ${name} has no earlier champion to roll back to`)
+    await this.metadata.setAlias(name, 'champion', previous, { ...by, reason: by.reason ?? `rollback from version ${last.version}` })
+    return previous
+  }
+
+  audit(name: string): Promise<readonly AuditEntry[]> {
+    return this.metadata.auditLog(name)
+  }
+
+  /** The version's model card (markdown). */
+  async card(ref: ModelRef | string): Promise<string> {
+    return String((await this.get(ref)).details.card ?? '')
+  }
+
+  /** The registered model, loaded from its verified artifact. */
+  async loadModel(ref: ModelRef | string): Promise<Model> {
+    const v = await this.get(ref)
+    const sha = (v.details.artifacts as { native?: string } | undefined)?.native
+    if (sha === undefined) throw new KeelError('MODEL_NOT_FOUND', `${v.name}@${v.version} has no native artifact`)
+    const { loadModel } = await import('../learn/load.js')
+    return loadModel(await this.artifacts.get(sha))
+  }
+}

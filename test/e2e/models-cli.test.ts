@@ -1,0 +1,74 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { REPO_ROOT, writeProject } from '../helpers/project.js'
+import { tempDir } from '../helpers/temp.js'
+
+const BIN = join(REPO_ROOT, 'bin', 'keel.js')
+
+function keel(args: string[], cwd: string, user = 'trainer'): SpawnSyncReturns<string> {
+  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: user }
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
+}
+
+function json<T>(result: SpawnSyncReturns<string>): T {
+  expect(result.stderr).toBe('')
+  expect(result.status).toBe(0)
+  return JSON.parse(result.stdout) as T
+}
+
+const REGISTER = `import { Frame, learners, openProject } from 'keel'
+const project = await openProject()
+const x = Float64Array.from({ length: 300 }, (_, i) => i)
+const frame = new Frame({ x: { kind: 'number', values: x }, y: { kind: 'number', values: x.map((v) => (v < 150 ? 0 : 1)) } })
+const model = await learners.gbdt({ nTrees: 3, maxDepth: 2 }).fit(frame, { label: 'y', task: 'binary' })
+for (const auc of [0.9, 0.92]) await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc } })
+await project.close()
+`
+
+describe('keel models (built CLI, real project)', () => {
+  const dir = writeProject(tempDir('keel-models-e2e-'), "{ name: 'models-e2e', registry: { approval: 'manual', separateApprover: true } }")
+  writeFileSync(join(dir, 'register.ts'), REGISTER)
+
+  it('lists, approves (by someone else), moves champion, rolls back, prints cards and the audit log', () => {
+    const registered = keel(['exec', 'register.ts'], dir)
+    expect(registered.stderr).toBe('')
+    expect(registered.status).toBe(0)
+    const list = json<{ version: number; status: string }[]>(keel(['models', 'list', '--json'], dir))
+    expect(list.map((v) => [v.version, v.status])).toEqual([
+      [2, 'pending'],
+      [1, 'pending'],
+    ])
+    const refused = keel(['models', 'alias', 'churn', 'champion', '1'], dir)
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toMatch(/^error MODEL_APPROVAL_REFUSED: churn@1 is pending; only an approved version may be champion/)
+    const self = keel(['models', 'approve', 'churn@1', '--reason', 'mine'], dir)
+    expect(self.stderr).toMatch(/^error MODEL_APPROVAL_REFUSED: churn@1 was registered by trainer/)
+    for (const v of ['1', '2'])
+      expect(json<{ status: string }>(keel(['models', 'approve', `churn@${v}`, '--reason', 'reviewed', '--json'], dir, 'bob')).status).toBe('approved')
+    expect(json<{ previous: number | null }>(keel(['models', 'alias', 'churn', 'champion', '1', '--json'], dir, 'bob')).previous).toBeNull()
+    expect(json<{ previous: number | null }>(keel(['models', 'alias', 'churn', 'champion', '2', '--json'], dir, 'bob')).previous).toBe(1)
+    expect(json<{ version: number }>(keel(['models', 'rollback', 'churn', '--reason', 'latency', '--json'], dir, 'ops')).version).toBe(1)
+    expect(json<{ version: number; aliases: string[] }>(keel(['models', 'show', 'churn@champion', '--json'], dir))).toMatchObject({
+      version: 1,
+      aliases: ['champion'],
+    })
+    const card = keel(['models', 'card', 'churn@2'], dir)
+    expect(card.stdout).toMatch(/^# churn\n/)
+    expect(card.stdout).toContain('| auc | 0.92 |')
+    const log = json<{ action: string; actor: string; reason: string | null }[]>(keel(['models', 'audit', 'churn', '--json'], dir))
+    expect(log.map((e) => `${e.action}/${e.actor}`)).toEqual([
+      'register/trainer',
+      'register/trainer',
+      'status/bob',
+      'status/bob',
+      'alias/bob',
+      'alias/bob',
+      'alias/ops',
+    ])
+    expect(log.at(-1)?.reason).toBe('latency')
+    const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)
+    expect(usage.stderr).toMatch(/^error CLI_USAGE: approve needs an exact version: churn@<version>/)
+  })
+})
