@@ -11,6 +11,7 @@ import { registerConfig } from './commands/config.js'
 import { registerContract } from './commands/contract.js'
 import { registerData } from './commands/data.js'
 import { registerExec } from './commands/exec.js'
+import { registerGc } from './commands/gc.js'
 import { registerInit } from './commands/init.js'
 import { registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerData(program, context)
   registerContract(program, context)
   registerModels(program, context)
+  registerGc(program, context)
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   return program

@@ -12,6 +12,11 @@ export interface ArtifactRef {
 /** Bytes, or the path of a local file to copy in (streamed, never loaded whole). */
 export type ArtifactSource = Uint8Array | { readonly path: string }
 
+/** A stored object and when it was last written (a repeated `put` counts as a write). */
+export interface StoredArtifact extends ArtifactRef {
+  readonly modifiedAt: number
+}
+
 export interface ArtifactStoreCapabilities {
   /** Objects can be read from several machines (object storage), not only this one. */
   readonly shared: boolean
@@ -31,5 +36,9 @@ export interface ArtifactStore {
   /** Copies a blob to a local file atomically, verified; the file appears only if it is intact. */
   download(sha256: string, destination: string): Promise<ArtifactRef>
   has(sha256: string): Promise<boolean>
+  /** Every stored object (for garbage collection). */
+  list(): Promise<readonly StoredArtifact[]>
+  /** Removes an object; false when it was not there. Only garbage collection calls it. */
+  delete(sha256: string): Promise<boolean>
   close(): Promise<void>
 }

@@ -163,5 +163,7 @@ export interface MetadataStore {
   resolveAlias(name: string, alias: string): Promise<number | undefined>
   /** A model's audit log, oldest first. */
   auditLog(name: string): Promise<readonly AuditEntry[]>
+  /** Every artifact hash a run, a snapshot or a model version refers to. */
+  referencedArtifacts(): Promise<ReadonlySet<string>>
   close(): Promise<void>
 }

@@ -68,6 +68,8 @@ describe('keel models (built CLI, real project)', () => {
       'alias/ops',
     ])
     expect(log.at(-1)?.reason).toBe('latency')
+    const gc = json<{ dryRun: boolean; scanned: number; referenced: number; removed: unknown[] }>(keel(['gc', '--dry-run', '--min-age', '0s', '--json'], dir))
+    expect(gc).toMatchObject({ dryRun: true, scanned: 1, referenced: 1, removed: [] })
     const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)
     expect(usage.stderr).toMatch(/^error CLI_USAGE: approve needs an exact version: churn@<version>/)
   })

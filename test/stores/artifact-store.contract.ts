@@ -89,5 +89,22 @@ export function describeArtifactStore(name: string, open: () => Promise<OpenedAr
       expect(new Set(refs.map((r) => r.sha256)).size).toBe(1)
       expect(Buffer.from(await store.get(refs[0]?.sha256 ?? '')).equals(bytes)).toBe(true)
     })
+
+    it('lists stored objects with their write time and deletes one, a repeated put refreshing the time', async () => {
+      const { store } = await fresh()
+      const a = await store.put(Buffer.from('first object'))
+      const b = await store.put(Buffer.from('second object'))
+      const listed = await store.list()
+      expect(listed.map((o) => o.sha256)).toEqual([a.sha256, b.sha256].sort())
+      const before = listed.find((o) => o.sha256 === a.sha256)?.modifiedAt as number
+      await new Promise((r) => setTimeout(r, 20))
+      await store.put(Buffer.from('first object'))
+      const after = (await store.list()).find((o) => o.sha256 === a.sha256)?.modifiedAt as number
+      expect(after).toBeGreaterThan(before)
+      expect(await store.delete(b.sha256)).toBe(true)
+      expect(await store.delete(b.sha256)).toBe(false)
+      expect(await store.has(b.sha256)).toBe(false)
+      expect((await store.list()).map((o) => o.sha256)).toEqual([a.sha256])
+    })
   })
 }

@@ -310,5 +310,25 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       for (let i = 1; i < moves.length; i++) expect(moves[i]?.details.previous).toBe(moves[i - 1]?.version)
       expect(await store.resolveAlias('churn', 'challenger')).toBe(moves.at(-1)?.version)
     })
+
+    it('lists every artifact a run, a snapshot or a model version refers to', async () => {
+      const store = await fresh()
+      const run = await newRun(store)
+      const h = (c: string) => c.repeat(64)
+      await store.logBatch(run.id, { artifacts: [{ name: 'model.bin', sha256: h('1'), size: 3, createdAt: 1 }] })
+      const snapshot = { id: 's1', dataset: 'd', createdAt: 1, contentHash: h('f'), rows: 1, columns: 1, quarantined: 0, configHash: null, details: {} }
+      await store.saveSnapshot({ ...snapshot, artifactSha256: h('2'), quarantineSha256: h('3') }, [])
+      await store.saveSnapshot({ ...snapshot, id: 's2', artifactSha256: h('4'), quarantineSha256: null }, [])
+      await store.createModelVersion({
+        name: 'm',
+        runId: null,
+        createdAt: 1,
+        createdBy: 'a',
+        signature: {},
+        metrics: {},
+        details: { artifacts: { native: h('5'), nativeSize: 9 } },
+      })
+      expect([...(await store.referencedArtifacts())].sort()).toEqual(['1', '2', '3', '4', '5'].map(h))
+    })
   })
 }

@@ -4,13 +4,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { lstat, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat, utimes } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { KeelError } from '../../core/errors.js'
 import { isSha256, sha256 } from '../../core/hash.js'
-import type { ArtifactRef, ArtifactSource, ArtifactStore } from '../artifact-store.js'
+import type { ArtifactRef, ArtifactSource, ArtifactStore, StoredArtifact } from '../artifact-store.js'
 
 export interface FilesystemArtifactStoreConfig {
   /** Directory that holds every object; created if missing. */
@@ -45,6 +45,9 @@ export class FilesystemArtifactStore implements ArtifactStore {
       const target = await this.#objectPath(ref.sha256)
       if (await isFile(target)) {
         await rm(tmp, { force: true })
+        // a fresh write time tells a concurrent garbage collection that the object is wanted again
+        const now = new Date()
+        await utimes(target, now, now)
       } else {
         await mkdir(dirname(target), { recursive: true })
         await rename(tmp, target)
@@ -79,6 +82,26 @@ export class FilesystemArtifactStore implements ArtifactStore {
 
   async has(hash: string): Promise<boolean> {
     return isFile(await this.#objectPath(hash))
+  }
+
+  async list(): Promise<readonly StoredArtifact[]> {
+    const objects = join(this.#root, 'objects')
+    const out: StoredArtifact[] = []
+    for (const prefix of await readdir(objects)) {
+      for (const name of await readdir(join(objects, prefix)).catch(() => [] as string[])) {
+        if (!isSha256(name) || name.slice(0, 2) !== prefix) continue
+        const info = await lstat(join(objects, prefix, name)).catch(() => null)
+        if (info?.isFile()) out.push({ sha256: name, size: info.size, modifiedAt: info.mtimeMs })
+      }
+    }
+    return out.sort((a, b) => a.sha256.localeCompare(b.sha256))
+  }
+
+  async delete(hash: string): Promise<boolean> {
+    const path = await this.#objectPath(hash)
+    if (!(await isFile(path))) return false
+    await rm(path, { force: true })
+    return true
   }
 
   async close(): Promise<void> {}
