@@ -13,7 +13,7 @@ import { registerData } from './commands/data.js'
 import { registerExec } from './commands/exec.js'
 import { registerGc } from './commands/gc.js'
 import { registerInit } from './commands/init.js'
-import { registerModels } from './commands/models.js'
+import { registerLineage, registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
 import { type CommandContext, commandContext } from './context.js'
 import { reportError, terminalOutput } from './output.js'
@@ -45,6 +45,7 @@ export function buildProgram(): Command {
   registerData(program, context)
   registerContract(program, context)
   registerModels(program, context)
+  registerLineage(program, context)
   registerGc(program, context)
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ outputError: () => undefined })
   for (const cmd of program.commands.flatMap((c) => c.commands)) cmd.exitOverride().configureOutput({ outputError: () => undefined })

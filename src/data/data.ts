@@ -1,8 +1,9 @@
 /** @module The project's data API: declared datasets, validation reports, snapshots, diffs and lineage. */
 import { interpolateEnv, type ResolvedConfig, readSecret } from '../core/config.js'
+import { type LineageNode, upstreamOf } from '../lineage.js'
 import type { ArtifactStore } from '../stores/artifact-store.js'
 import type { DataEngine, DataEngineOptions } from '../stores/data-engine.js'
-import type { LineageEdge, MetadataStore, SnapshotRecord } from '../stores/metadata-store.js'
+import type { MetadataStore, SnapshotRecord } from '../stores/metadata-store.js'
 import type { ContractReport } from './contracts/check.js'
 import { datasetFrom } from './dataset.js'
 import { type PreparedDataset, type PrepareOptions, prepareDataset } from './prepare.js'
@@ -39,12 +40,6 @@ export interface SnapshotDiff {
   readonly b: SnapshotRecord
   readonly rows: readonly [number, number]
   readonly columns: readonly ColumnChange[]
-}
-
-export interface LineageNode {
-  readonly kind: string
-  readonly id: string
-  readonly upstream: readonly LineageNode[]
 }
 
 /** How one validation or snapshot runs. */
@@ -135,18 +130,9 @@ export class Data {
     return { a, b, rows: [a.rows, b.rows], columns: diffColumns(a, b) }
   }
 
-  /** The graph upstream of a snapshot (or any node): what it was made from, recursively. */
-  async lineage(idOrPrefix: string, kind = 'snapshot'): Promise<LineageNode> {
-    const id = kind === 'snapshot' ? (await findSnapshot(this.metadata, idOrPrefix)).id : idOrPrefix
-    const seen = new Set<string>()
-    const walk = async (k: string, i: string): Promise<LineageNode> => {
-      seen.add(`${k}:${i}`)
-      const edges: readonly LineageEdge[] = await this.metadata.lineageEdges(k, i, 'up')
-      const upstream: LineageNode[] = []
-      for (const e of edges) if (!seen.has(`${e.fromKind}:${e.fromId}`)) upstream.push(await walk(e.fromKind, e.fromId))
-      return { kind: k, id: i, upstream }
-    }
-    return walk(kind, id)
+  /** What a snapshot was made from: its dataset, files and queries. */
+  async lineage(idOrPrefix: string): Promise<LineageNode> {
+    return upstreamOf(this.metadata, 'snapshot', (await findSnapshot(this.metadata, idOrPrefix)).id)
   }
 
   #prepareOptions(now?: Date): PrepareOptions {

@@ -23,7 +23,8 @@ const project = await openProject()
 const x = Float64Array.from({ length: 300 }, (_, i) => i)
 const frame = new Frame({ x: { kind: 'number', values: x }, y: { kind: 'number', values: x.map((v) => (v < 150 ? 0 : 1)) } })
 const model = await learners.gbdt({ nTrees: 3, maxDepth: 2 }).fit(frame, { label: 'y', task: 'binary' })
-for (const auc of [0.9, 0.92]) await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc } })
+await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc: 0.9 } })
+await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc: 0.92 }, runId: 'run-7', lineage: { snapshots: ['snap-3f9a'] } })
 await project.close()
 `
 
@@ -68,6 +69,10 @@ describe('keel models (built CLI, real project)', () => {
       'alias/ops',
     ])
     expect(log.at(-1)?.reason).toBe('latency')
+    const lineage = json<{ kind: string; id: string; upstream: { kind: string; id: string }[] }>(keel(['lineage', 'churn@2', '--json'], dir))
+    expect(lineage).toMatchObject({ kind: 'model', id: 'churn@2' })
+    expect(lineage.upstream.map((u) => `${u.kind}:${u.id}`).sort()).toEqual(['run:run-7', 'snapshot:snap-3f9a'])
+    expect(keel(['lineage', 'churn@2'], dir).stdout).toBe('model churn@2\n  ← run run-7\n  ← snapshot snap-3f9a\n')
     const gc = json<{ dryRun: boolean; scanned: number; referenced: number; removed: unknown[] }>(keel(['gc', '--dry-run', '--min-age', '0s', '--json'], dir))
     expect(gc).toMatchObject({ dryRun: true, scanned: 1, referenced: 1, removed: [] })
     const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)

@@ -4,7 +4,8 @@
 import type { Command } from 'commander'
 import { listComponents } from '../../data/components/registry.js'
 import type { CheckResult, ContractReport } from '../../data/contracts/check.js'
-import type { LineageNode, SnapshotDiff, ValidationResult } from '../../data/data.js'
+import type { SnapshotDiff, ValidationResult } from '../../data/data.js'
+import { renderLineage } from '../../lineage.js'
 import type { SnapshotRecord } from '../../stores/metadata-store.js'
 import type { CommandContext } from '../context.js'
 import { formatNumber, formatTime, type Output, paint, table, toJson } from '../output.js'
@@ -131,7 +132,7 @@ export function registerData(program: Command, context: Ctx): void {
         const out = context(cmd).output
         const graph = await project.data.lineage(id)
         if (out.json) return out.out(toJson(graph))
-        out.out(renderTree(graph).join('\n'))
+        out.out(renderLineage(graph).join('\n'))
       }),
     )
 }
@@ -236,10 +237,4 @@ function printDiff(out: Output, d: SnapshotDiff): void {
       (i) => (d.columns[i]?.change === 'same' ? undefined : 'yellow'),
     ),
   )
-}
-
-function renderTree(node: LineageNode, depth = 0): string[] {
-  const lines = [`${'  '.repeat(depth)}${depth > 0 ? '← ' : ''}${node.kind} ${node.id}`]
-  for (const up of node.upstream) lines.push(...renderTree(up, depth + 1))
-  return lines
 }

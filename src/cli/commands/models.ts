@@ -4,6 +4,7 @@
 import type { Command } from 'commander'
 import { currentUser } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
+import { renderLineage, upstreamOf } from '../../lineage.js'
 import { parseModelRef } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { CommandContext } from '../context.js'
@@ -132,6 +133,23 @@ export function registerModels(program: Command, context: Ctx): void {
             log.map((e) => [formatTime(e.at), e.actor, e.action, e.version === null ? '' : String(e.version), JSON.stringify(e.details), e.reason ?? '']),
           ),
         )
+      }),
+    )
+}
+
+/** `keel lineage <name>[@version|@alias]`: model → run → snapshot → source. */
+export function registerLineage(program: Command, context: Ctx): void {
+  program
+    .command('lineage')
+    .description('what a model version was made from: its run, training snapshots, their datasets, files and queries')
+    .argument('<ref>', 'name, name@version or name@alias')
+    .option('--json', 'print the graph as JSON')
+    .action((ref: string, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const v = await project.registry.get(ref)
+        const graph = await upstreamOf(project.metadata, 'model', `${v.name}@${v.version}`)
+        out.out(out.json ? toJson(graph) : renderLineage(graph).join('\n'))
       }),
     )
 }
