@@ -228,6 +228,12 @@ export const ERRORS = {
     hint: 'Follow the approval policy: approve the version (by someone other than who registered it, when required) before making it champion.',
     retryable: false,
   },
+  ONNX_EXPORT_MISMATCH: {
+    status: 500,
+    exit: 70,
+    hint: 'Nothing was registered. Report the model kind and data to Keel; register without a check frame to keep the native model only.',
+    retryable: false,
+  },
   LEARN_INVALID_INPUT: {
     status: 400,
     exit: 2,

@@ -3,10 +3,13 @@
  * lineage and model card; approvals; aliases such as `champion` with rollback; an audit log.
  */
 import { KeelError } from '../core/errors.js'
+import type { Frame } from '../core/frame.js'
 import type { Model } from '../learn/model.js'
 import type { ArtifactStore } from '../stores/artifact-store.js'
 import type { Actor, AuditEntry, LineageEdge, MetadataStore, ModelVersion } from '../stores/metadata-store.js'
 import { renderModelCard } from './card.js'
+import { checkOnnx } from './onnx/check.js'
+import { canExportOnnx, exportOnnx } from './onnx/export.js'
 
 /** How versions become eligible for `champion`. */
 export interface ApprovalPolicy {
@@ -30,6 +33,11 @@ export interface RegisterOptions {
   readonly lineage?: { readonly snapshots?: readonly string[]; readonly configHash?: string | null; readonly gitCommit?: string | null }
   /** What the model card says beyond the facts Keel knows. */
   readonly card?: { readonly intendedUse?: string; readonly limitations?: string }
+  /**
+   * Rows (usually the test split) on which an ONNX export is checked with ONNX Runtime against
+   * the model before anything is registered. Without it, no ONNX export is stored.
+   */
+  readonly checkOnnxOn?: Frame
 }
 
 /** `name`, `name@3` or `name@champion`. */
@@ -78,7 +86,10 @@ export class Registry {
   async register(options: RegisterOptions): Promise<ModelVersion> {
     if (!NAME.test(options.name)) throw new KeelError('CLI_USAGE', `"${options.name}" is not a model name (letters, digits, _ . -, starting with a letter)`)
     const { model } = options
+    // the ONNX export is checked before anything is written, so a mismatch registers nothing
+    const onnx = options.checkOnnxOn !== undefined && canExportOnnx(model) ? await checkedOnnx(model, options.checkOnnxOn, options.name) : null
     const native = await this.artifacts.put(model.save())
+    const onnxRef = onnx === null ? null : await this.artifacts.put(onnx.bytes)
     const signature = {
       inputs: model.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.levels ? { levels: f.levels } : {}) })),
       output: { task: model.task, label: model.label, classes: model.classes },
@@ -100,7 +111,11 @@ export class Registry {
       metrics,
       details: {
         kind: model.kind,
-        artifacts: { native: native.sha256, nativeSize: native.size },
+        artifacts: {
+          native: native.sha256,
+          nativeSize: native.size,
+          ...(onnxRef === null || onnx === null ? {} : { onnx: onnxRef.sha256, onnxSize: onnxRef.size, onnxMaxDifference: onnx.difference }),
+        },
         lineage,
         evaluation: options.evaluation ?? {},
         cardInput: options.card ?? {},
@@ -193,6 +208,19 @@ export class Registry {
     return String((await this.get(ref)).details.card ?? '')
   }
 
+  /** A version's artifact bytes: `native` (Keel's format) or `onnx` (when exported at registration). */
+  async artifact(ref: ModelRef | string, format: 'native' | 'onnx'): Promise<Uint8Array> {
+    const v = await this.get(ref)
+    const sha = (v.details.artifacts as Record<string, unknown> | undefined)?.[format]
+    if (typeof sha !== 'string') {
+      throw new KeelError(
+        'MODEL_NOT_FOUND',
+        `${v.name}@${v.version} has no ${format} artifact${format === 'onnx' ? ' (register with checkOnnxOn to export one)' : ''}`,
+      )
+    }
+    return this.artifacts.get(sha)
+  }
+
   /** The registered model, loaded from its verified artifact. */
   async loadModel(ref: ModelRef | string): Promise<Model> {
     const v = await this.get(ref)
@@ -201,4 +229,9 @@ export class Registry {
     const { loadModel } = await import('../learn/load.js')
     return loadModel(await this.artifacts.get(sha))
   }
+}
+
+async function checkedOnnx(model: Model, frame: Frame, name: string): Promise<{ bytes: Uint8Array; difference: number }> {
+  const bytes = exportOnnx(model, { name })
+  return { bytes, difference: await checkOnnx(model, bytes, frame) }
 }

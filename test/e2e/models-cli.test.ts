@@ -1,5 +1,5 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
@@ -24,7 +24,7 @@ const x = Float64Array.from({ length: 300 }, (_, i) => i)
 const frame = new Frame({ x: { kind: 'number', values: x }, y: { kind: 'number', values: x.map((v) => (v < 150 ? 0 : 1)) } })
 const model = await learners.gbdt({ nTrees: 3, maxDepth: 2 }).fit(frame, { label: 'y', task: 'binary' })
 await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc: 0.9 } })
-await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc: 0.92 }, runId: 'run-7', lineage: { snapshots: ['snap-3f9a'] } })
+await project.registry.register({ name: 'churn', model, createdBy: 'trainer', metrics: { auc: 0.92 }, runId: 'run-7', lineage: { snapshots: ['snap-3f9a'] }, checkOnnxOn: frame })
 await project.close()
 `
 
@@ -73,8 +73,13 @@ describe('keel models (built CLI, real project)', () => {
     expect(lineage).toMatchObject({ kind: 'model', id: 'churn@2' })
     expect(lineage.upstream.map((u) => `${u.kind}:${u.id}`).sort()).toEqual(['run:run-7', 'snapshot:snap-3f9a'])
     expect(keel(['lineage', 'churn@2'], dir).stdout).toBe('model churn@2\n  ← run run-7\n  ← snapshot snap-3f9a\n')
+    const exported = json<{ bytes: number }>(keel(['models', 'export', 'churn@2', '--format', 'onnx', '--out', 'churn.onnx', '--json'], dir))
+    expect(exported.bytes).toBeGreaterThan(100)
+    expect(readFileSync(join(dir, 'churn.onnx')).length).toBe(exported.bytes)
+    const noOnnx = keel(['models', 'export', 'churn@1', '--out', 'x.onnx'], dir)
+    expect(noOnnx.stderr).toMatch(/^error MODEL_NOT_FOUND: churn@1 has no onnx artifact/)
     const gc = json<{ dryRun: boolean; scanned: number; referenced: number; removed: unknown[] }>(keel(['gc', '--dry-run', '--min-age', '0s', '--json'], dir))
-    expect(gc).toMatchObject({ dryRun: true, scanned: 1, referenced: 1, removed: [] })
+    expect(gc).toMatchObject({ dryRun: true, scanned: 2, referenced: 2, removed: [] })
     const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)
     expect(usage.stderr).toMatch(/^error CLI_USAGE: approve needs an exact version: churn@<version>/)
   })

@@ -87,6 +87,20 @@ describe('Registry', () => {
     expect(log.at(-1)?.reason).toBe('rollback from version 2')
   })
 
+  it('stores an ONNX export checked by ONNX Runtime when given rows to check on', async () => {
+    const registry = new Registry(metadata, artifacts)
+    const model = await fit()
+    const v = await registry.register({ name: 'churn', model, createdBy: 'ann', checkOnnxOn: frame })
+    const stored = v.details.artifacts as { onnx?: string; onnxMaxDifference?: number }
+    expect(stored.onnx).toMatch(/^[0-9a-f]{64}$/)
+    expect(stored.onnxMaxDifference).toBeLessThan(1e-5)
+    const ort = await import('onnxruntime-node')
+    const session = await ort.InferenceSession.create(await registry.artifact('churn@1', 'onnx'))
+    expect(session.inputNames).toEqual(['features'])
+    const plain = await registry.register({ name: 'churn', model, createdBy: 'ann' })
+    await expect(registry.artifact(`churn@${plain.version}`, 'onnx')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
+  })
+
   it('registers versions that passed their gates as approved under auto approval', async () => {
     const registry = new Registry(metadata, artifacts, { approval: 'auto', separateApprover: false })
     const model = await fit()

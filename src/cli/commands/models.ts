@@ -1,6 +1,7 @@
 /**
  * @module `keel models list | show | approve | reject | alias | rollback | card | audit`
  */
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { currentUser } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
@@ -8,7 +9,7 @@ import { renderLineage, upstreamOf } from '../../lineage.js'
 import { parseModelRef } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { CommandContext } from '../context.js'
-import { formatTime, table, toJson } from '../output.js'
+import { formatBytes, formatTime, table, toJson } from '../output.js'
 
 type Ctx = (cmd: Command) => CommandContext
 
@@ -114,6 +115,22 @@ export function registerModels(program: Command, context: Ctx): void {
         const out = context(cmd).output
         const card = await project.registry.card(ref)
         out.out(out.json ? toJson({ ref, card }) : card)
+      }),
+    )
+  models
+    .command('export')
+    .description("write a version's model file: onnx (checked against the model at registration) or native")
+    .argument('<ref>', 'name, name@version or name@alias')
+    .requiredOption('--out <file>', 'file to write')
+    .option('--format <format>', 'onnx or native', 'onnx')
+    .option('--json', 'print what was written as JSON')
+    .action((ref: string, opts: { out: string; format: string }, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        if (opts.format !== 'onnx' && opts.format !== 'native') throw new KeelError('CLI_USAGE', `--format must be onnx or native; got "${opts.format}"`)
+        const bytes = await project.registry.artifact(ref, opts.format)
+        await writeFile(opts.out, bytes)
+        out.out(out.json ? toJson({ ref, format: opts.format, file: opts.out, bytes: bytes.length }) : `wrote ${opts.out} (${formatBytes(bytes.length)})`)
       }),
     )
   models
