@@ -31,6 +31,7 @@ describe('public API', () => {
       'hashPii',
       'holdout',
       'ident',
+      'importXgboost',
       'intRange',
       'isKeelError',
       'jsonl',

@@ -80,6 +80,16 @@ describe('keel models (built CLI, real project)', () => {
     expect(noOnnx.stderr).toMatch(/^error MODEL_NOT_FOUND: churn@1 has no onnx artifact/)
     const gc = json<{ dryRun: boolean; scanned: number; referenced: number; removed: unknown[] }>(keel(['gc', '--dry-run', '--min-age', '0s', '--json'], dir))
     expect(gc).toMatchObject({ dryRun: true, scanned: 2, referenced: 2, removed: [] })
+    const imported = json<{ name: string; version: number }>(
+      keel(
+        ['models', 'import', join(REPO_ROOT, 'test', 'fixtures', 'xgboost-models', 'binary.json'), '--name', 'from-python', '--label', 'churned', '--json'],
+        dir,
+      ),
+    )
+    expect(imported).toMatchObject({ name: 'from-python', version: 1 })
+    expect(
+      json<{ signature: { inputs: { name: string }[] } }>(keel(['models', 'show', 'from-python', '--json'], dir)).signature.inputs.map((i) => i.name),
+    ).toEqual(['f0', 'f1', 'f2', 'f3', 'f4'])
     const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)
     expect(usage.stderr).toMatch(/^error CLI_USAGE: approve needs an exact version: churn@<version>/)
   })

@@ -1,10 +1,11 @@
 /**
  * @module `keel models list | show | approve | reject | alias | rollback | card | audit`
  */
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { currentUser } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
+import { importXgboost } from '../../learn/import/xgboost.js'
 import { renderLineage, upstreamOf } from '../../lineage.js'
 import { parseModelRef } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
@@ -131,6 +132,38 @@ export function registerModels(program: Command, context: Ctx): void {
         const bytes = await project.registry.artifact(ref, opts.format)
         await writeFile(opts.out, bytes)
         out.out(out.json ? toJson({ ref, format: opts.format, file: opts.out, bytes: bytes.length }) : `wrote ${opts.out} (${formatBytes(bytes.length)})`)
+      }),
+    )
+  models
+    .command('import')
+    .description('register a model trained elsewhere: an XGBoost JSON model (save_model("m.json"))')
+    .argument('<file>', 'the model file (.json)')
+    .requiredOption('--name <name>', 'model name to register under')
+    .requiredOption('--label <column>', 'what the model predicts')
+    .option('--features <names>', "comma-separated feature names in column order (default: the model's own, else f0, f1, …)")
+    .option('--classes <labels>', 'comma-separated class labels in output order (default 0, 1, …)')
+    .option('--json', 'print the registered version as JSON')
+    .action((file: string, opts: { name: string; label: string; features?: string; classes?: string }, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        if (!file.toLowerCase().endsWith('.json')) throw new KeelError('CLI_USAGE', `only XGBoost JSON models can be imported so far; got ${file}`)
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(await readFile(file, 'utf8'))
+        } catch (error) {
+          throw new KeelError('MODEL_FORMAT_UNSUPPORTED', `${file} is not readable JSON: ${(error as Error).message}`)
+        }
+        const split = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()))
+        const features = split(opts.features)
+        const classes = split(opts.classes)
+        const model = importXgboost(parsed, { label: opts.label, ...(features ? { features } : {}), ...(classes ? { classes } : {}) })
+        const v = await project.registry.register({
+          name: opts.name,
+          model,
+          createdBy: currentUser(),
+          card: { intendedUse: `Imported from ${file} (XGBoost).` },
+        })
+        out.out(out.json ? toJson(summary(v)) : `registered ${v.name}@${v.version} (imported from ${file})`)
       }),
     )
   models
