@@ -55,6 +55,11 @@ describe('keel models (built CLI, real project)', () => {
       version: 1,
       aliases: ['champion'],
     })
+    const compared = json<{ metrics: { metric: string; a: number; b: number; difference: number }[]; inputs: { onlyA: string[]; onlyB: string[] } }>(
+      keel(['models', 'compare', 'churn@1', 'churn@2', '--json'], dir),
+    )
+    expect(compared.metrics).toEqual([{ metric: 'auc', a: 0.9, b: 0.92, difference: expect.closeTo(0.02, 12) }])
+    expect(compared.inputs).toEqual({ onlyA: [], onlyB: [] })
     const card = keel(['models', 'card', 'churn@2'], dir)
     expect(card.stdout).toMatch(/^# churn\n/)
     expect(card.stdout).toContain('| auc | 0.92 |')

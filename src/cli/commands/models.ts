@@ -119,6 +119,46 @@ export function registerModels(program: Command, context: Ctx): void {
       }),
     )
   models
+    .command('compare')
+    .description('two versions side by side: metrics (with the difference), status, aliases, inputs')
+    .argument('<a>', 'name@version or name@alias')
+    .argument('<b>', 'name@version or name@alias')
+    .option('--json', 'print as JSON')
+    .action((a: string, b: string, _opts: unknown, cmd: Command) =>
+      context(cmd).withProject(async (project) => {
+        const out = context(cmd).output
+        const [x, y] = [await project.registry.get(a), await project.registry.get(b)]
+        const keys = [...new Set([...Object.keys(x.metrics), ...Object.keys(y.metrics)])].sort()
+        const metrics = keys.map((k) => {
+          const [p, q] = [x.metrics[k], y.metrics[k]]
+          return { metric: k, a: p ?? null, b: q ?? null, difference: p === undefined || q === undefined ? null : q - p }
+        })
+        const inputs = (v: typeof x) => ((v.signature.inputs ?? []) as { name: string; kind: string }[]).map((i) => `${i.name}:${i.kind}`)
+        const [ia, ib] = [inputs(x), inputs(y)]
+        const result = {
+          a: summary(x),
+          b: summary(y),
+          metrics,
+          inputs: { onlyA: ia.filter((i) => !ib.includes(i)), onlyB: ib.filter((i) => !ia.includes(i)) },
+        }
+        if (out.json) return out.out(toJson(result))
+        const fmt = (v: number | null) => (v === null ? '–' : String(Number(v.toPrecision(6))))
+        out.out(
+          table(
+            out,
+            ['', `${x.name}@${x.version}`, `${y.name}@${y.version}`, 'b − a'],
+            [
+              ['status', x.status, y.status, ''],
+              ['aliases', x.aliases.join(', '), y.aliases.join(', '), ''],
+              ...metrics.map((m) => [m.metric, fmt(m.a), fmt(m.b), m.difference === null ? '' : `${m.difference >= 0 ? '+' : ''}${fmt(m.difference)}`]),
+            ],
+          ),
+        )
+        if (result.inputs.onlyA.length + result.inputs.onlyB.length > 0)
+          out.out(`inputs only in a: ${result.inputs.onlyA.join(', ') || '–'}; only in b: ${result.inputs.onlyB.join(', ') || '–'}`)
+      }),
+    )
+  models
     .command('export')
     .description("write a version's model file: onnx (checked against the model at registration) or native")
     .argument('<ref>', 'name, name@version or name@alias')
