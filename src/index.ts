@@ -66,6 +66,8 @@ export { crossValidate, holdout, kFold, stratifiedKFold, timeSplit } from './lea
 export type { LineageNode } from './lineage.js'
 export type { OpenProjectOptions, Project } from './project.js'
 export { openProject } from './project.js'
+export type { GateEvidence, GateResult, Gates, GateVerdict } from './registry/gates.js'
+export { evaluateGates } from './registry/gates.js'
 export type { ApprovalPolicy, ModelRef, RegisterOptions } from './registry/registry.js'
 export { parseModelRef, Registry } from './registry/registry.js'
 export type { ArtifactRef, ArtifactSource, ArtifactStore } from './stores/artifact-store.js'

@@ -24,6 +24,7 @@ describe('public API', () => {
       'defineProject',
       'derive',
       'drop',
+      'evaluateGates',
       'explain',
       'expr',
       'fillMissing',
