@@ -2,25 +2,13 @@ import { describe, expect, it } from 'vitest'
 import type { Frame } from '../../src/core/frame.js'
 import { learners } from '../../src/learn/learners/index.js'
 import type { Model } from '../../src/learn/model.js'
-import { featureColumns } from '../../src/learn/training-data.js'
-import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../../src/registry/onnx/export.js'
+import { runOnnx } from '../../src/registry/onnx/check.js'
+import { exportOnnx } from '../../src/registry/onnx/export.js'
 import { binaryFrame, linearFrame, multiclassFrame } from '../learn/trees/data.js'
-
-/** ONNX Runtime's predictions for `frame`, row-major like Keel's. */
-async function onnxPredict(model: Model, frame: Frame): Promise<Float32Array> {
-  const ort = await import('onnxruntime-node')
-  const session = await ort.InferenceSession.create(exportOnnx(model))
-  const columns = featureColumns(frame, model.features)
-  const p = columns.length
-  const data = new Float64Array(frame.nRows * p)
-  for (let i = 0; i < frame.nRows; i++) for (let f = 0; f < p; f++) data[i * p + f] = (columns[f] as Float64Array)[i] as number
-  const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float64', data, [frame.nRows, p]) })
-  return (out[ONNX_OUTPUT] as { data: Float32Array }).data
-}
 
 async function expectSame(model: Model, frame: Frame): Promise<void> {
   const native = model.predict(frame).values
-  const onnx = await onnxPredict(model, frame)
+  const onnx = await runOnnx(exportOnnx(model), model, frame)
   expect(onnx.length).toBe(native.length)
   let worst = 0
   for (let i = 0; i < native.length; i++)
