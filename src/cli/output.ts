@@ -85,3 +85,19 @@ export function reportError(output: Output, thrown: unknown): number {
   if (isDebug()) output.err(String((thrown as Error)?.stack ?? thrown))
   return error.exitCode
 }
+
+/**
+ * A progress bar on stderr for people at a terminal (reading, checking, writing); scripts,
+ * logs and `--json` get only the result.
+ */
+export function progressFor(out: Output, title: string): { onProgress?: (percent: number, label: string) => void } {
+  if (out.json || !process.stderr.isTTY) return {}
+  const width = 24
+  return {
+    onProgress(percent, label) {
+      const done = Math.round((Math.min(100, percent) / 100) * width)
+      process.stderr.write(`\r${title}: ${label.padEnd(8)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${percent.toFixed(0).padStart(3)}%`)
+      if (percent >= 100) process.stderr.write('\n')
+    },
+  }
+}

@@ -25,13 +25,13 @@ const frame = new Frame({
   x: { kind: 'number', values: Float64Array.from({ length: 200 }, (_, i) => i) },
   y: { kind: 'number', values: Float64Array.from({ length: 200 }, (_, i) => (i < 100 ? 0 : 1)) },
 })
-const fit = () => learners.gbdt({ nTrees: 5, maxDepth: 2 }).fit(frame, { label: 'y', task: 'binary' })
+const fitModel = () => learners.gbdt({ nTrees: 5, maxDepth: 2 }).fit(frame, { label: 'y', task: 'binary' })
 const by = (actor: string, reason?: string) => ({ actor, at: Date.now(), ...(reason === undefined ? {} : { reason }) })
 
 describe('Registry', () => {
   it('registers versions with signature, metrics, lineage and a model card, and loads the exact model back', async () => {
     const registry = new Registry(metadata, artifacts)
-    const model = await fit()
+    const model = await fitModel()
     const v1 = await registry.register({
       name: 'churn',
       model,
@@ -58,7 +58,7 @@ describe('Registry', () => {
 
   it('lets only approved versions be champion, enforces a separate approver, and rolls champion back', async () => {
     const registry = new Registry(metadata, artifacts, { approval: 'manual', separateApprover: true })
-    const model = await fit()
+    const model = await fitModel()
     for (let i = 0; i < 3; i++) await registry.register({ name: 'churn', model, createdBy: 'ann' })
     await expect(registry.setAlias('churn', 'champion', 1, by('bob'))).rejects.toMatchObject({ code: 'MODEL_APPROVAL_REFUSED', message: /is pending/ })
     await expect(registry.approve('churn@1', by('ann', 'mine'))).rejects.toMatchObject({ code: 'MODEL_APPROVAL_REFUSED', message: /registered by ann/ })
@@ -89,7 +89,7 @@ describe('Registry', () => {
 
   it('stores an ONNX export checked by ONNX Runtime when given rows to check on', async () => {
     const registry = new Registry(metadata, artifacts)
-    const model = await fit()
+    const model = await fitModel()
     const v = await registry.register({ name: 'churn', model, createdBy: 'ann', checkOnnxOn: frame })
     const stored = v.details.artifacts as { onnx?: string; onnxMaxDifference?: number }
     expect(stored.onnx).toMatch(/^[0-9a-f]{64}$/)
@@ -103,7 +103,7 @@ describe('Registry', () => {
 
   it('registers versions that passed their gates as approved under auto approval', async () => {
     const registry = new Registry(metadata, artifacts, { approval: 'auto', separateApprover: false })
-    const model = await fit()
+    const model = await fitModel()
     expect((await registry.register({ name: 'm', model, createdBy: 'ci', gatesPassed: true })).status).toBe('approved')
     expect((await registry.register({ name: 'm', model, createdBy: 'ci', gatesPassed: false })).status).toBe('pending')
     expect((await registry.register({ name: 'm', model, createdBy: 'ci' })).status).toBe('pending')

@@ -13,7 +13,7 @@ import { ident, join, sql } from '../../data/sql.js'
 import { loadResolvedConfig } from '../../project.js'
 import { openDataEngine } from '../../stores/open.js'
 import type { CommandContext } from '../context.js'
-import { toJson } from '../output.js'
+import { progressFor, toJson } from '../output.js'
 
 type Ctx = (cmd: Command) => CommandContext
 
@@ -28,7 +28,7 @@ export function registerContract(program: Command, context: Ctx): void {
     .action(async (given: string, opts: { name?: string }, cmd: Command) => {
       const { output, globals } = context(cmd)
       const { source, root, name } = await resolveSource(given, globals)
-      const engine = await openDataEngine()
+      const engine = await openDataEngine(progressFor(output, `infer ${given}`))
       try {
         const loaded = await loadSource(engine, 'keel_infer_source', source, { root, interpolate: (v, key) => interpolateEnv(v, key) })
         const relation = sql`SELECT ${join(loaded.columns.map((c) => ident(c)))} FROM ${ident(loaded.table)}`

@@ -3,12 +3,12 @@
  */
 import type { Command } from 'commander'
 import { listComponents } from '../../data/components/registry.js'
-import type { CheckResult, ContractReport } from '../../data/contracts/check.js'
+import { type CheckResult, type ContractReport, failureSummary } from '../../data/contracts/check.js'
 import type { SnapshotDiff, ValidationResult } from '../../data/data.js'
 import { renderLineage } from '../../lineage.js'
 import type { SnapshotRecord } from '../../stores/metadata-store.js'
 import type { CommandContext } from '../context.js'
-import { formatNumber, formatTime, type Output, paint, table, toJson } from '../output.js'
+import { formatNumber, formatTime, type Output, paint, progressFor, table, toJson } from '../output.js'
 
 type Ctx = (cmd: Command) => CommandContext
 
@@ -137,22 +137,6 @@ export function registerData(program: Command, context: Ctx): void {
     )
 }
 
-/**
- * A progress bar on stderr for people at a terminal (reading, checking, writing); scripts,
- * logs and `--json` get only the result.
- */
-function progressFor(out: Output, title: string): { onProgress?: (percent: number, label: string) => void } {
-  if (out.json || !process.stderr.isTTY) return {}
-  const width = 24
-  return {
-    onProgress(percent, label) {
-      const done = Math.round((Math.min(100, percent) / 100) * width)
-      process.stderr.write(`\r${title}: ${label.padEnd(8)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${percent.toFixed(0).padStart(3)}%`)
-      if (percent >= 100) process.stderr.write('\n')
-    },
-  }
-}
-
 function summary(s: SnapshotRecord): object {
   return {
     id: s.id,
@@ -175,13 +159,9 @@ function printValidation(out: Output, result: ValidationResult): void {
 export function printReport(out: Output, report: ContractReport, title: string): void {
   const { input, clean, quarantined } = report.rows
   out.out(`${title} (policy ${report.policy}): ${formatNumber(input)} rows in, ${formatNumber(clean)} clean, ${formatNumber(quarantined)} quarantined`)
-  const rows = report.checks.map((c) => [c.passed ? 'pass' : 'FAIL', c.name, c.passed ? '' : checkFailure(c), examplesOf(c)])
+  const rows = report.checks.map((c) => [c.passed ? 'pass' : 'FAIL', c.name, c.passed ? '' : failureSummary(c, formatNumber), examplesOf(c)])
   out.out(table(out, ['', 'check', 'failing', 'examples (file:row = value)'], rows, (i) => (report.checks[i]?.passed ? undefined : 'red')))
   if (report.pii.length > 0) out.out(`personal data: ${report.pii.join(', ')}`)
-}
-
-function checkFailure(c: CheckResult): string {
-  return c.kind === 'rows' || c.kind === 'freshness' || c.kind === 'schema' ? (c.detail ?? 'failed') : `${formatNumber(c.failing)} rows`
 }
 
 function examplesOf(c: CheckResult): string {

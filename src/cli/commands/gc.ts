@@ -2,12 +2,11 @@
  * @module `keel gc [--dry-run] [--min-age 1h]`
  */
 import type { Command } from 'commander'
+import { parseDuration } from '../../core/duration.js'
 import { KeelError } from '../../core/errors.js'
 import { collectGarbage } from '../../gc.js'
 import type { CommandContext } from '../context.js'
 import { formatBytes, toJson } from '../output.js'
-
-const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 export function registerGc(program: Command, context: (cmd: Command) => CommandContext): void {
   program
@@ -19,9 +18,8 @@ export function registerGc(program: Command, context: (cmd: Command) => CommandC
     .action((opts: { dryRun?: boolean; minAge: string }, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
-        const match = /^(\d+)([smhd])$/.exec(opts.minAge)
-        if (!match) throw new KeelError('CLI_USAGE', `--min-age must look like 30m, 1h or 2d; got "${opts.minAge}"`)
-        const minAgeMs = Number(match[1]) * (UNITS[match[2] as string] as number)
+        const minAgeMs = parseDuration(opts.minAge)
+        if (minAgeMs === undefined) throw new KeelError('CLI_USAGE', `--min-age must look like 30m, 1h or 2d; got "${opts.minAge}"`)
         const result = await collectGarbage(project.metadata, project.artifacts, { dryRun: opts.dryRun === true, minAgeMs })
         if (out.json) return out.out(toJson({ ...result, removed: result.removed.map((a) => ({ sha256: a.sha256, size: a.size })) }))
         const verb = result.dryRun ? 'would remove' : 'removed'

@@ -3,6 +3,7 @@
  * list of checks it fails; rows with none are clean, the others go to the quarantine (or stop the
  * run), so clean + quarantined = input rows by construction.
  */
+import { parseDuration } from '../../core/duration.js'
 import { KeelError } from '../../core/errors.js'
 import type { DataEngine, EngineValue } from '../../stores/data-engine.js'
 import { FILE_COLUMN, type LoadedSource, ROW_COLUMN } from '../sources/load.js'
@@ -369,13 +370,11 @@ async function writeQuarantine(
   return null
 }
 
-const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
-
-/** '90m', '12h', '2d', '1w' in milliseconds. */
+/** '90m', '12h', '2d', '1w' in milliseconds (DATASET_INVALID otherwise). */
 export function parseAge(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim())
-  if (!match) throw new KeelError('DATASET_INVALID', `freshness maxAge "${text}" is not a duration like 90m, 12h, 2d or 1w`)
-  return Number(match[1]) * (UNITS[match[2] as string] as number)
+  const ms = parseDuration(text)
+  if (ms === undefined) throw new KeelError('DATASET_INVALID', `freshness maxAge "${text}" is not a duration like 90m, 12h, 2d or 1w`)
+  return ms
 }
 
 function checkSqlError(error: unknown, contract: Contract): unknown {
@@ -386,12 +385,15 @@ function checkSqlError(error: unknown, contract: Contract): unknown {
   })
 }
 
+/** What failed in a check: the finding for dataset-wide checks, the row count for row checks. */
+export function failureSummary(c: CheckResult, count: (n: number) => string = String): string {
+  return c.kind === 'rows' || c.kind === 'freshness' || c.kind === 'schema' ? (c.detail ?? 'failed') : `${count(c.failing)} rows`
+}
+
 /** The CONTRACT_FAILED error for a report that did not pass, naming the failed checks. */
 export function contractFailure(dataset: string, report: ContractReport): KeelError {
   const failed = report.checks.filter((c) => !c.passed)
-  const first = failed
-    .slice(0, 3)
-    .map((c) => `${c.name} (${c.kind === 'rows' || c.kind === 'freshness' || c.kind === 'schema' ? (c.detail ?? 'failed') : `${c.failing} rows`})`)
+  const first = failed.slice(0, 3).map((c) => `${c.name} (${failureSummary(c)})`)
   return new KeelError(
     'CONTRACT_FAILED',
     `dataset "${dataset}" failed ${failed.length} contract check(s): ${first.join('; ')}${failed.length > 3 ? '; …' : ''}`,

@@ -145,27 +145,6 @@ export class HistogramBuilder {
   }
 }
 
-/**
- * Adds rows `rows[start..end)` into `hist` for `features` (whose ranges it zeroes first).
- *
- * @example
- * ```ts
- * const hist = new Float64Array(bins.totalBins * 2)
- * buildHistogram(hist, bins, { channels: 1, grad, hess }, rows, 0, rows.length, allIndices(bins.codes.length))
- * ```
- */
-export function buildHistogram(
-  hist: Float64Array,
-  bins: BinnedFeatures,
-  stats: RowStats,
-  rows: Int32Array,
-  start: number,
-  end: number,
-  features: Int32Array,
-): void {
-  new HistogramBuilder(bins).build(hist, stats, rows, start, end, features)
-}
-
 function gather(stats: RowStats, rows: Int32Array, start: number, end: number, scratch: Float64Array): void {
   const c = stats.channels
   const s = c + 1

@@ -16,7 +16,6 @@ type Attribute = Record<string, unknown>
 
 const attr = {
   ints: (name: string, ints: readonly number[]): Attribute => ({ name, type: ATTRIBUTE.INTS, ints }),
-  floats: (name: string, floats: readonly number[]): Attribute => ({ name, type: ATTRIBUTE.FLOATS, floats }),
   strings: (name: string, values: readonly string[]): Attribute => ({ name, type: ATTRIBUTE.STRINGS, strings: values.map((v) => Buffer.from(v)) }),
   string: (name: string, value: string): Attribute => ({ name, type: ATTRIBUTE.STRING, s: Buffer.from(value) }),
   int: (name: string, i: number): Attribute => ({ name, type: ATTRIBUTE.INT, i }),

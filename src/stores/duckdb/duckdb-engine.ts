@@ -1,10 +1,10 @@
 /** @module The DuckDB data engine: one in-memory database per session, spilling to a temporary directory. */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join as joinPath } from 'node:path'
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api'
 import { KeelError } from '../../core/errors.js'
-import { ident, literal, render, type Sql, sql } from '../../data/sql.js'
+import { ident, join, literal, render, type Sql, sql } from '../../data/sql.js'
 import type { DataEngine, DataEngineOptions, EngineColumn, EngineResult, EngineValue } from '../data-engine.js'
 
 const PROGRESS_MS = 200
@@ -25,7 +25,7 @@ export const DEFAULT_MEMORY_LIMIT = '1GB'
  */
 export async function openDuckDbEngine(options: DataEngineOptions = {}): Promise<DataEngine> {
   const { DuckDBInstance } = await import('@duckdb/node-api')
-  const ownTemp = options.tempDirectory === undefined ? mkdtempSync(join(tmpdir(), 'keel-duckdb-')) : undefined
+  const ownTemp = options.tempDirectory === undefined ? mkdtempSync(joinPath(tmpdir(), 'keel-duckdb-')) : undefined
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
   const engine = new DuckDbEngine(instance, connection, ownTemp, options.onProgress)
@@ -78,7 +78,7 @@ class DuckDbEngine implements DataEngine {
 
   async load(table: string, columns: readonly string[], batches: AsyncIterable<readonly (readonly (string | null)[])[]>): Promise<number> {
     const definition = columns.map((c) => sql`${ident(c)} VARCHAR`)
-    await this.run(sql`CREATE OR REPLACE TABLE ${ident(table)} (${joinSql(definition)})`)
+    await this.run(sql`CREATE OR REPLACE TABLE ${ident(table)} (${join(definition)})`)
     const appender = await this.connection.createAppender(table)
     let count = 0
     try {
@@ -121,10 +121,6 @@ class DuckDbEngine implements DataEngine {
       })
     }
   }
-}
-
-function joinSql(items: readonly Sql[]): Sql {
-  return items.slice(1).reduce((acc, item) => sql`${acc}, ${item}`, items[0] ?? sql``)
 }
 
 function toDuck(params: readonly unknown[]): DuckDBValue[] {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createRandom } from '../../../src/learn/random.js'
 import { binFeatures } from '../../../src/learn/trees/binning.js'
 import { type GrowOptions, GrowWorkspace, growTree } from '../../../src/learn/trees/grow.js'
-import { buildHistogram, subtractHistogram } from '../../../src/learn/trees/histogram.js'
+import { HistogramBuilder, subtractHistogram } from '../../../src/learn/trees/histogram.js'
 import { allIndices } from '../../../src/learn/trees/sampling.js'
 import { findBestSplitSparse } from '../../../src/learn/trees/sparse-split.js'
 import { findBestSplit, type Split } from '../../../src/learn/trees/split.js'
@@ -183,7 +183,7 @@ describe('histograms', () => {
       const rows = Int32Array.from({ length: 300 }, (_, i) => 2 * i + 1)
       const s = channels + 1
       const hist = new Float64Array(bins.totalBins * s).fill(99)
-      buildHistogram(hist, bins, stats, rows, 0, rows.length, allIndices(p))
+      new HistogramBuilder(bins).build(hist, stats, rows, 0, rows.length, allIndices(p))
       const want = new Float64Array(bins.totalBins * s)
       for (const row of rows) {
         for (let f = 0; f < p; f++) {
@@ -207,9 +207,9 @@ describe('histograms', () => {
     const parent = new Float64Array(bins.totalBins * 2)
     const left = new Float64Array(bins.totalBins * 2)
     const right = new Float64Array(bins.totalBins * 2)
-    buildHistogram(parent, bins, stats, rows, 0, n, features)
-    buildHistogram(left, bins, stats, rows, 0, 400, features)
-    buildHistogram(right, bins, stats, rows, 400, n, features)
+    new HistogramBuilder(bins).build(parent, stats, rows, 0, n, features)
+    new HistogramBuilder(bins).build(left, stats, rows, 0, 400, features)
+    new HistogramBuilder(bins).build(right, stats, rows, 400, n, features)
     subtractHistogram(parent, left, bins, features, 1)
     for (let i = 0; i < parent.length; i++) expect(parent[i]).toBeCloseTo(right[i] as number, 10)
   })
@@ -238,7 +238,7 @@ describe('split search', () => {
       }
       const rules = { lambda: trial % 2, gamma: 0, minChildWeight: 1 + (trial % 3) }
       const hist = new Float64Array(bins.totalBins * (channels + 1))
-      buildHistogram(hist, bins, stats, rows, 0, n, features)
+      new HistogramBuilder(bins).build(hist, stats, rows, 0, n, features)
       const dense: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, left: new Float64Array(channels + 1) }
       const sparse: Split = { gain: 0, feature: -1, bin: 0, missingLeft: false, left: new Float64Array(channels + 1) }
       findBestSplit(dense, hist, total, bins, features, channels, rules)
