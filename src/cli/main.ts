@@ -2,11 +2,10 @@
  * @module The `keel` command line: global options, command groups, and one
  * place where errors become a message and an exit code.
  */
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { KeelError } from '../core/errors.js'
-import { keelPackageRoot } from '../init.js'
+import { keelVersion } from '../core/version.js'
+import { registerBatch } from './commands/batch.js'
 import { registerConfig } from './commands/config.js'
 import { registerContract } from './commands/contract.js'
 import { registerData } from './commands/data.js'
@@ -14,19 +13,19 @@ import { registerExec } from './commands/exec.js'
 import { registerGc } from './commands/gc.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage, registerModels } from './commands/models.js'
+import { registerMonitor } from './commands/monitor.js'
 import { registerRuns } from './commands/runs.js'
+import { registerScheduler } from './commands/scheduler.js'
+import { registerServe } from './commands/serve.js'
+import { registerTrain } from './commands/train.js'
 import { type CommandContext, commandContext } from './context.js'
 import { reportError, terminalOutput } from './output.js'
-
-function version(): string {
-  return (JSON.parse(readFileSync(join(keelPackageRoot(), 'package.json'), 'utf8')) as { version: string }).version
-}
 
 /** Builds the program; exported for in-process tests. */
 export function buildProgram(): Command {
   const program = new Command('keel')
     .description('Keel: production machine learning for TypeScript — data, training, tracking, registry, serving, monitoring')
-    .version(version(), '-v, --version')
+    .version(keelVersion(), '-v, --version')
     .option('-C, --project <dir>', 'project directory (default: the nearest one holding keel.config.ts)')
     .option('-e, --env <name>', 'environment from keel.config.ts (default: $KEEL_ENV or development)')
     .exitOverride()
@@ -44,6 +43,11 @@ export function buildProgram(): Command {
   registerExec(program, context)
   registerData(program, context)
   registerContract(program, context)
+  registerTrain(program, context)
+  registerServe(program, context)
+  registerBatch(program, context)
+  registerScheduler(program, context)
+  registerMonitor(program, context)
   registerModels(program, context)
   registerLineage(program, context)
   registerGc(program, context)

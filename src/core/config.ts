@@ -28,6 +28,32 @@ export interface DatasetDeclaration {
   readonly source: unknown
 }
 
+/**
+ * A model spec as the config holds it. The pipeline defines the full shape (`model()` in
+ * src/pipeline/model-spec.ts) and checks it when the model is trained.
+ */
+export interface ModelDeclaration {
+  readonly data: string
+  readonly label: string
+}
+
+/** A deployment as the config holds it; the serving layer checks its full shape (`deployment()` in src/serve/deployment.ts). */
+export interface DeploymentDeclaration {
+  readonly model: string
+}
+
+/** A monitor as the config holds it; the monitoring layer checks its full shape. */
+export interface MonitorDeclaration {
+  readonly deployment: string
+}
+
+/** A schedule as the config holds it; the scheduler checks its full shape. */
+export interface ScheduleDeclaration {
+  readonly cron?: string
+  readonly on?: string
+  readonly run: string
+}
+
 /** What `keel.config.ts` exports, through {@link defineProject}. */
 export interface ProjectConfig {
   /** The project's name, shown in the CLI and recorded on runs. */
@@ -39,6 +65,14 @@ export interface ProjectConfig {
   readonly tracking?: TrackingConfig
   /** Named datasets: source, contract, cleaning steps (see `dataset()`). */
   readonly datasets?: Readonly<Record<string, DatasetDeclaration>>
+  /** Named model specs: data, label, baseline, candidates, validation, selection, gates (see `model()`). */
+  readonly models?: Readonly<Record<string, ModelDeclaration>>
+  /** Named deployments: the endpoints `keel serve` answers (see `deployment()`). */
+  readonly deployments?: Readonly<Record<string, DeploymentDeclaration>>
+  /** Monitors of deployments: drift, performance, service, alerts (see `monitor()`). */
+  readonly monitors?: Readonly<Record<string, MonitorDeclaration>>
+  /** Jobs `keel scheduler` runs: `{ cron: '0 3 * * *', run: 'train churn' }` or `{ on: 'snapshot orders', run: 'train churn' }`. */
+  readonly schedules?: Readonly<Record<string, ScheduleDeclaration>>
   readonly registry?: RegistryConfig
 }
 
@@ -72,6 +106,30 @@ const projectSchema = z.strictObject({
     .record(
       z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'dataset names are 1-63 letters, digits and _, starting with a letter'),
       z.looseObject({ source: z.looseObject({ kind: z.string() }) }),
+    )
+    .optional(),
+  models: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'model names are letters, digits, _ . - (starting with a letter)'),
+      z.looseObject({ data: z.string(), label: z.string() }),
+    )
+    .optional(),
+  deployments: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'deployment names are letters, digits, _ . - (starting with a letter)'),
+      z.looseObject({ model: z.string() }),
+    )
+    .optional(),
+  monitors: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'monitor names are letters, digits, _ . - (starting with a letter)'),
+      z.looseObject({ deployment: z.string() }),
+    )
+    .optional(),
+  schedules: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'schedule names are letters, digits, _ . - (starting with a letter)'),
+      z.looseObject({ run: z.string() }),
     )
     .optional(),
   registry: z.strictObject({ approval: z.enum(['manual', 'auto']).optional(), separateApprover: z.boolean().optional() }).optional(),
@@ -110,6 +168,14 @@ export interface ResolvedConfig {
   readonly tracking: { readonly defaultExperiment: string }
   /** Dataset declarations as written (the data layer checks their full shape). */
   readonly datasets: Readonly<Record<string, DatasetDeclaration>>
+  /** Model specs as written (the pipeline checks their full shape). */
+  readonly models: Readonly<Record<string, ModelDeclaration>>
+  /** Deployments as written (the serving layer checks their full shape). */
+  readonly deployments: Readonly<Record<string, DeploymentDeclaration>>
+  /** Monitors as written (the monitoring layer checks their full shape). */
+  readonly monitors: Readonly<Record<string, MonitorDeclaration>>
+  /** Schedules as written (the scheduler checks their full shape). */
+  readonly schedules: Readonly<Record<string, ScheduleDeclaration>>
   readonly registry: { readonly approval: 'manual' | 'auto'; readonly separateApprover: boolean }
 }
 
@@ -161,6 +227,10 @@ export function resolveConfig(raw: unknown, source: ConfigSource, options: Resol
     artifactsUrl: pick('artifacts', options.artifactsUrl, 'KEEL_ARTIFACTS_URL'),
     tracking: Object.freeze({ defaultExperiment: config.tracking?.defaultExperiment ?? 'default' }),
     datasets: Object.freeze({ ...((raw as ProjectConfig).datasets ?? {}) }),
+    models: Object.freeze({ ...((raw as ProjectConfig).models ?? {}) }),
+    deployments: Object.freeze({ ...((raw as ProjectConfig).deployments ?? {}) }),
+    schedules: Object.freeze({ ...((raw as ProjectConfig).schedules ?? {}) }),
+    monitors: Object.freeze({ ...((raw as ProjectConfig).monitors ?? {}) }),
     registry: Object.freeze({ approval: config.registry?.approval ?? 'manual', separateApprover: config.registry?.separateApprover ?? false }),
   })
 }

@@ -133,6 +133,21 @@ export function columnLength(c: Column): number {
   return c.kind === 'category' ? c.codes.length : c.values.length
 }
 
+/** Row `i` of a column as text (timestamps as ISO 8601 in UTC); null when missing. */
+export function cellText(c: Column, i: number): string | null {
+  if (isMissing(c, i)) return null
+  switch (c.kind) {
+    case 'category':
+      return c.levels[c.codes[i] as number] as string
+    case 'boolean':
+      return c.values[i] === 1 ? 'true' : 'false'
+    case 'timestamp':
+      return new Date(c.values[i] as number).toISOString()
+    default:
+      return String(c.values[i])
+  }
+}
+
 /** Whether row `i` of a column is missing. */
 export function isMissing(c: Column, i: number): boolean {
   switch (c.kind) {

@@ -9,10 +9,43 @@ export interface CardFacts {
     readonly output: { readonly label: string; readonly classes: readonly string[] }
   }
   readonly metrics: Readonly<Record<string, number>>
-  readonly lineage: { readonly snapshots: readonly string[]; readonly configHash: string | null; readonly gitCommit: string | null }
+  readonly lineage: {
+    readonly snapshots: readonly string[]
+    readonly configHash: string | null
+    readonly gitCommit: string | null
+    readonly contractHash?: string | null
+    readonly keelVersion?: string
+  }
   readonly runId: string | null
   readonly intendedUse?: string
   readonly limitations?: string
+  /** What the model was trained and tested on, in a sentence. */
+  readonly data?: string
+  /** The baseline's metrics on the same test rows. */
+  readonly baseline?: Readonly<Record<string, number>>
+  /** Column → value → rows and metrics on them. */
+  readonly slices?: Readonly<Record<string, Readonly<Record<string, { readonly rows: number; readonly metrics: Readonly<Record<string, number>> }>>>>
+}
+
+const num = (v: number | undefined) => (v === undefined ? '—' : Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v))
+
+function metricsTable(f: CardFacts): string[] {
+  const metrics = Object.entries(f.metrics)
+  if (metrics.length === 0) return ['_None recorded._']
+  if (f.baseline === undefined) return ['| metric | value |', '| --- | --- |', ...metrics.map(([k, v]) => `| ${k} | ${num(v)} |`)]
+  return ['| metric | value | baseline |', '| --- | --- | --- |', ...metrics.map(([k, v]) => `| ${k} | ${num(v)} | ${num(f.baseline?.[k])} |`)]
+}
+
+/** Per slice column: rows and the first few metrics of each value. */
+function slicesSection(f: CardFacts): string[] {
+  const out: string[] = []
+  for (const [column, values] of Object.entries(f.slices ?? {})) {
+    const names = Object.keys(f.metrics).slice(0, 3)
+    out.push(`By \`${column}\`:`, '', `| ${column} | rows | ${names.join(' | ')} |`, `| --- | --- |${names.map(() => ' --- |').join('')}`)
+    for (const [value, s] of Object.entries(values)) out.push(`| ${value} | ${s.rows} | ${names.map((n) => num(s.metrics[n])).join(' | ')} |`)
+    out.push('')
+  }
+  return out.length === 0 ? [] : ['## Slices', '', ...out]
 }
 
 /**
@@ -25,7 +58,6 @@ export interface CardFacts {
  * ```
  */
 export function renderModelCard(f: CardFacts): string {
-  const metrics = Object.entries(f.metrics)
   const classes = f.signature.output.classes
   return [
     `# ${f.name}`,
@@ -44,16 +76,18 @@ export function renderModelCard(f: CardFacts): string {
     '',
     '## Metrics',
     '',
-    ...(metrics.length === 0
-      ? ['_None recorded._']
-      : ['| metric | value |', '| --- | --- |', ...metrics.map(([k, v]) => `| ${k} | ${Number.isFinite(v) ? Number(v.toPrecision(6)) : v} |`)]),
+    ...metricsTable(f),
     '',
+    ...slicesSection(f),
     '## Data and lineage',
     '',
+    ...(f.data === undefined ? [] : [`- ${f.data}`]),
     `- Training snapshots: ${f.lineage.snapshots.length > 0 ? f.lineage.snapshots.map((s) => `\`${s}\``).join(', ') : '_none recorded_'}`,
     `- Run: ${f.runId === null ? '_none recorded_' : `\`${f.runId}\``}`,
     `- Config hash: ${f.lineage.configHash === null ? '_none recorded_' : `\`${f.lineage.configHash}\``}`,
     `- Git commit: ${f.lineage.gitCommit === null ? '_none recorded_' : `\`${f.lineage.gitCommit}\``}`,
+    ...(f.lineage.contractHash ? [`- Contract hash: \`${f.lineage.contractHash}\``] : []),
+    ...(f.lineage.keelVersion ? [`- Keel version: ${f.lineage.keelVersion}`] : []),
     '',
     '## Limitations',
     '',

@@ -4,10 +4,11 @@
  */
 import { KeelError } from '../core/errors.js'
 import type { Frame } from '../core/frame.js'
+import { keelVersion } from '../core/version.js'
 import type { Model } from '../learn/model.js'
 import type { ArtifactStore } from '../stores/artifact-store.js'
-import type { Actor, AuditEntry, LineageEdge, MetadataStore, ModelVersion } from '../stores/metadata-store.js'
-import { renderModelCard } from './card.js'
+import type { Actor, AuditEntry, MetadataStore, ModelVersion } from '../stores/metadata-store.js'
+import { type CardFacts, renderModelCard } from './card.js'
 import { checkOnnx } from './onnx/check.js'
 import { canExportOnnx, exportOnnx } from './onnx/export.js'
 
@@ -30,9 +31,15 @@ export interface RegisterOptions {
   /** Whether the version passed its gates (under `auto` approval it then registers approved). */
   readonly gatesPassed?: boolean
   readonly evaluation?: Readonly<Record<string, unknown>>
-  readonly lineage?: { readonly snapshots?: readonly string[]; readonly configHash?: string | null; readonly gitCommit?: string | null }
-  /** What the model card says beyond the facts Keel knows. */
-  readonly card?: { readonly intendedUse?: string; readonly limitations?: string }
+  readonly lineage?: {
+    readonly snapshots?: readonly string[]
+    readonly configHash?: string | null
+    readonly gitCommit?: string | null
+    /** Hash of the data contract the snapshots were checked against. */
+    readonly contractHash?: string | null
+  }
+  /** What the model card says beyond the facts Keel knows (`data`: what it was trained and tested on, in a sentence). */
+  readonly card?: { readonly intendedUse?: string; readonly limitations?: string; readonly data?: string }
   /**
    * Rows (usually the test split) on which an ONNX export is checked with ONNX Runtime against
    * the model before anything is registered. Without it, no ONNX export is stored.
@@ -99,8 +106,21 @@ export class Registry {
       snapshots: options.lineage?.snapshots ?? [],
       configHash: options.lineage?.configHash ?? null,
       gitCommit: options.lineage?.gitCommit ?? null,
+      contractHash: options.lineage?.contractHash ?? null,
+      keelVersion: keelVersion(),
     }
-    const facts = { name: options.name, kind: model.kind, task: model.task, signature, metrics, lineage, runId: options.runId ?? null }
+    const evaluation = (options.evaluation ?? {}) as Pick<CardFacts, 'baseline' | 'slices'>
+    const facts: CardFacts = {
+      name: options.name,
+      kind: model.kind,
+      task: model.task,
+      signature,
+      metrics,
+      lineage,
+      runId: options.runId ?? null,
+      ...(evaluation.baseline === undefined ? {} : { baseline: evaluation.baseline }),
+      ...(evaluation.slices === undefined ? {} : { slices: evaluation.slices }),
+    }
     const created = await this.metadata.createModelVersion({
       name: options.name,
       runId: options.runId ?? null,
@@ -121,17 +141,9 @@ export class Registry {
         cardInput: options.card ?? {},
         card: renderModelCard({ ...facts, ...(options.card ?? {}) }),
       },
+      // in the version's own transaction, so a killed process never leaves a version without its history
+      lineageFrom: [...lineage.snapshots.map((id) => ({ kind: 'snapshot', id })), ...(options.runId == null ? [] : [{ kind: 'run', id: options.runId }])],
     })
-    const edges: LineageEdge[] = lineage.snapshots.map((s) => ({
-      fromKind: 'snapshot',
-      fromId: s,
-      toKind: 'model',
-      toId: `${created.name}@${created.version}`,
-      createdAt: created.createdAt,
-    }))
-    if (created.runId !== null)
-      edges.push({ fromKind: 'run', fromId: created.runId, toKind: 'model', toId: `${created.name}@${created.version}`, createdAt: created.createdAt })
-    if (edges.length > 0) await this.metadata.addLineage(edges)
     return created
   }
 
@@ -173,10 +185,23 @@ export class Registry {
     return this.metadata.setModelVersionStatus(v.name, v.version, 'rejected', by)
   }
 
+  /** Retires a version: it keeps its record and artifacts but may hold no alias and is never approved again. */
+  async archive(ref: ModelRef | string, by: Actor): Promise<ModelVersion> {
+    const v = await this.get(ref)
+    if (v.aliases.length > 0) {
+      throw new KeelError(
+        'MODEL_APPROVAL_REFUSED',
+        `${v.name}@${v.version} holds ${v.aliases.join(', ')}; move ${v.aliases.length === 1 ? 'that alias' : 'those aliases'} first`,
+      )
+    }
+    return this.metadata.setModelVersionStatus(v.name, v.version, 'archived', by)
+  }
+
   /** Points an alias at a version; `champion` takes only approved versions. Returns the previous holder. */
   async setAlias(name: string, alias: string, version: number, by: Actor): Promise<number | null> {
     if (!NAME.test(alias)) throw new KeelError('CLI_USAGE', `"${alias}" is not an alias name`)
     const v = await this.get({ name, version })
+    if (v.status === 'archived') throw new KeelError('MODEL_APPROVAL_REFUSED', `${name}@${version} is archived; it may hold no alias`)
     if (alias === 'champion' && v.status !== 'approved') {
       throw new KeelError('MODEL_APPROVAL_REFUSED', `${name}@${version} is ${v.status}; only an approved version may be champion`, {
         hint: `Approve it first: keel models approve ${name}@${version} --reason "…"`,

@@ -87,6 +87,130 @@ export interface NewModelVersion {
   readonly metrics: Readonly<Record<string, number>>
   /** Artifacts, evaluation, lineage, model card. */
   readonly details: Readonly<Record<string, unknown>>
+  /** What the version was made from (a run, snapshots): lineage edges written in the same transaction. */
+  readonly lineageFrom?: readonly { readonly kind: string; readonly id: string }[]
+}
+
+/** One answered prediction, as the server logs it. */
+export interface PredictionRecord {
+  readonly id: string
+  readonly deployment: string
+  readonly model: string
+  readonly version: number
+  readonly alias: string | null
+  readonly at: number
+  /** The instance as JSON, or null when the deployment logs only its hash. */
+  readonly inputs: string | null
+  readonly inputsHash: string
+  /** The prediction as JSON. */
+  readonly output: string
+  readonly latencyMs: number
+  readonly fallback: boolean
+  /** Shadow versions' outputs as JSON, or null. */
+  readonly shadow: string | null
+  /** The share of predictions logged (1 = all), so counts can be scaled back. */
+  readonly sampleRate: number
+}
+
+/** Ground truth for a logged prediction. */
+export interface FeedbackRecord {
+  readonly predictionId: string
+  /** The label as JSON. */
+  readonly label: string
+  readonly at: number
+}
+
+/** A routing override for a model's deployments (set by `keel deploy --canary`): alias → share of traffic in percent. */
+export interface RoutingRecord {
+  readonly model: string
+  readonly traffic: Readonly<Record<string, number>>
+  readonly updatedAt: number
+  readonly actor: string
+}
+
+export interface ApiTokenRecord {
+  readonly id: string
+  readonly name: string
+  readonly role: 'predict' | 'admin'
+  /** sha256 of the secret; the secret itself is never stored. */
+  readonly hash: string
+  readonly createdAt: number
+  readonly revokedAt: number | null
+}
+
+/** Predictions of one deployment logged in [since, until). */
+export interface PredictionWindow {
+  readonly deployment: string
+  readonly since: number
+  readonly until: number
+}
+
+/** A logged prediction without its inputs, with its feedback label if one arrived. */
+export interface WindowRow {
+  readonly id: string
+  readonly at: number
+  readonly version: number
+  /** The alias that answered (`fallback` when the fallback did). */
+  readonly alias: string | null
+  readonly output: string
+  readonly latencyMs: number
+  readonly fallback: boolean
+  /** The feedback label as JSON, or null. */
+  readonly label: string | null
+}
+
+/** One stored monitor pass. */
+export interface MonitorResultRecord {
+  readonly monitor: string
+  readonly at: number
+  readonly windowStart: number
+  readonly windowEnd: number
+  /** The pass's result as JSON. */
+  readonly result: string
+}
+
+/** Where an alert rule stands: `pending` while its condition holds for less than its `for:`. */
+export interface AlertStateRecord {
+  readonly monitor: string
+  readonly alert: string
+  readonly state: 'ok' | 'pending' | 'firing'
+  /** When the current state began. */
+  readonly since: number
+  readonly updatedAt: number
+}
+
+/** A transition or action of an alert, for the audit trail. */
+export interface AlertEventRecord {
+  readonly monitor: string
+  readonly alert: string
+  readonly at: number
+  /** `firing`, `resolved`, or `action:<kind>`. */
+  readonly event: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+/** One run of a schedule or trigger, claimed by one scheduler. */
+export interface ScheduleRunRecord {
+  readonly schedule: string
+  /** When it was due (a cron time, or the time of the event that triggered it). */
+  readonly dueAt: number
+  readonly owner: string
+  readonly claimedAt: number
+  readonly status: 'running' | 'finished' | 'failed'
+  readonly finishedAt: number | null
+  readonly error: string | null
+}
+
+/** A pipeline step's stored output, found again by the hash of everything that went into it. */
+export interface StepCacheEntry {
+  readonly key: string
+  readonly pipeline: string
+  readonly step: string
+  readonly artifactSha256: string
+  /** The run that produced it, when one was tracked. */
+  readonly runId: string | null
+  readonly createdAt: number
+  readonly details: Readonly<Record<string, unknown>>
 }
 
 export interface ModelVersion extends NewModelVersion {
@@ -163,7 +287,49 @@ export interface MetadataStore {
   resolveAlias(name: string, alias: string): Promise<number | undefined>
   /** A model's audit log, oldest first. */
   auditLog(name: string): Promise<readonly AuditEntry[]>
-  /** Every artifact hash a run, a snapshot or a model version refers to. */
+  /** A cached step output by key. */
+  getStepCache(key: string): Promise<StepCacheEntry | undefined>
+  /** Records a step output; an entry with the same key is replaced (the newer output is as valid). */
+  putStepCache(entry: StepCacheEntry): Promise<void>
+  /** Appends predictions in one transaction. */
+  logPredictions(records: readonly PredictionRecord[]): Promise<void>
+  /** Newest first. */
+  listPredictions(filter: { readonly deployment?: string; readonly limit?: number }): Promise<readonly PredictionRecord[]>
+  countPredictions(deployment?: string): Promise<number>
+  /** Records labels for logged predictions (a later label replaces an earlier one); returns the ids no prediction has. */
+  recordFeedback(records: readonly FeedbackRecord[]): Promise<{ readonly recorded: number; readonly unknown: readonly string[] }>
+  getFeedback(predictionId: string): Promise<FeedbackRecord | undefined>
+  /** The routing override of a model, if one was set. */
+  getRouting(model: string): Promise<RoutingRecord | undefined>
+  /** Sets (or with `null` clears) a model's routing override, audited in the model's log. */
+  setRouting(model: string, traffic: Readonly<Record<string, number>> | null, by: Actor): Promise<void>
+  createToken(token: ApiTokenRecord): Promise<void>
+  /** An unrevoked token by the hash of its secret. */
+  findToken(hash: string): Promise<ApiTokenRecord | undefined>
+  listTokens(): Promise<readonly ApiTokenRecord[]>
+  /** False when no unrevoked token has this id. */
+  revokeToken(id: string, at: number): Promise<boolean>
+  /** The rows of a window (no inputs), oldest first, with feedback joined. */
+  windowRows(window: PredictionWindow): Promise<readonly WindowRow[]>
+  /**
+   * One input field of every prediction in a window, oldest first (null where it was null or
+   * absent, or the inputs were logged only as a hash): monitors read a window column by column.
+   */
+  windowColumn(window: PredictionWindow, field: string): Promise<readonly (number | string | boolean | null)[]>
+  saveMonitorResult(record: MonitorResultRecord): Promise<void>
+  /** Newest first. */
+  listMonitorResults(monitor: string, limit?: number): Promise<readonly MonitorResultRecord[]>
+  getAlertState(monitor: string, alert: string): Promise<AlertStateRecord | undefined>
+  setAlertState(record: AlertStateRecord): Promise<void>
+  addAlertEvent(event: AlertEventRecord): Promise<void>
+  /** Oldest first. */
+  listAlertEvents(monitor: string): Promise<readonly AlertEventRecord[]>
+  /** Claims the run of `schedule` due at `dueAt`; false when another scheduler already has it (each due time runs once). */
+  claimScheduleRun(schedule: string, dueAt: number, owner: string, at: number): Promise<boolean>
+  finishScheduleRun(schedule: string, dueAt: number, status: 'finished' | 'failed', error: string | null, at: number): Promise<void>
+  /** The latest claimed run of a schedule. */
+  lastScheduleRun(schedule: string): Promise<ScheduleRunRecord | undefined>
+  /** Every artifact hash a run, a snapshot, a model version or a cached step output refers to. */
   referencedArtifacts(): Promise<ReadonlySet<string>>
   close(): Promise<void>
 }

@@ -97,5 +97,8 @@ describe('keel models (built CLI, real project)', () => {
     ).toEqual(['f0', 'f1', 'f2', 'f3', 'f4'])
     const usage = keel(['models', 'approve', 'churn', '--reason', 'x'], dir)
     expect(usage.stderr).toMatch(/^error CLI_USAGE: approve needs an exact version: churn@<version>/)
+    const champion = keel(['models', 'archive', 'churn@1', '--reason', 'old'], dir, 'ops')
+    expect(champion.stderr).toMatch(/^error MODEL_APPROVAL_REFUSED: churn@1 holds champion/)
+    expect(json<{ status: string }>(keel(['models', 'archive', 'churn@2', '--reason', 'superseded', '--json'], dir, 'ops')).status).toBe('archived')
   })
 })

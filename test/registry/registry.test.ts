@@ -56,6 +56,23 @@ describe('Registry', () => {
     await expect(registry.get('nope')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' })
   })
 
+  it('archives a version that holds no alias; an archived version may hold no alias and is never approved again', async () => {
+    const registry = new Registry(metadata, artifacts, { approval: 'manual', separateApprover: false })
+    const model = await fitModel()
+    for (let i = 0; i < 2; i++) await registry.register({ name: 'retired', model, createdBy: 'ann' })
+    await registry.setAlias('retired', 'challenger', 1, by('ann'))
+    await expect(registry.archive('retired@1', by('ann', 'old'))).rejects.toMatchObject({ code: 'MODEL_APPROVAL_REFUSED', message: /holds challenger/ })
+    expect((await registry.archive('retired@2', by('ann', 'superseded'))).status).toBe('archived')
+    await expect(registry.setAlias('retired', 'challenger', 2, by('ann'))).rejects.toMatchObject({ message: /is archived/ })
+    await expect(registry.approve('retired@2', by('bob'))).rejects.toMatchObject({ message: /is archived/ })
+    expect((await registry.audit('retired')).at(-1)).toMatchObject({
+      action: 'status',
+      version: 2,
+      reason: 'superseded',
+      details: { from: 'pending', to: 'archived' },
+    })
+  })
+
   it('lets only approved versions be champion, enforces a separate approver, and rolls champion back', async () => {
     const registry = new Registry(metadata, artifacts, { approval: 'manual', separateApprover: true })
     const model = await fitModel()

@@ -328,7 +328,161 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
         metrics: {},
         details: { artifacts: { native: h('5'), nativeSize: 9 } },
       })
-      expect([...(await store.referencedArtifacts())].sort()).toEqual(['1', '2', '3', '4', '5'].map(h))
+      await store.putStepCache({ key: 'k', pipeline: 'train:m', step: 'fit', artifactSha256: h('6'), runId: null, createdAt: 1, details: {} })
+      expect([...(await store.referencedArtifacts())].sort()).toEqual(['1', '2', '3', '4', '5', '6'].map(h))
+    })
+
+    it('writes a model version and its lineage in one transaction', async () => {
+      const store = await fresh()
+      const base = { name: 'churn', runId: 'r1', createdAt: 5, createdBy: 'ann', signature: {}, metrics: {}, details: {} }
+      const v = await store.createModelVersion({
+        ...base,
+        lineageFrom: [
+          { kind: 'snapshot', id: 's1' },
+          { kind: 'run', id: 'r1' },
+        ],
+      })
+      expect((await store.lineageEdges('model', `churn@${v.version}`, 'up')).map((e) => `${e.fromKind}:${e.fromId}`).sort()).toEqual(['run:r1', 'snapshot:s1'])
+    })
+
+    it('logs predictions, joins feedback by id and reports unknown ids', async () => {
+      const store = await fresh()
+      const record = (id: string, at: number) => ({
+        id,
+        deployment: 'churn',
+        model: 'churn',
+        version: 2,
+        alias: 'champion',
+        at,
+        inputs: '{"x":1}',
+        inputsHash: 'h',
+        output: '0.7',
+        latencyMs: 0.25,
+        fallback: false,
+        shadow: null,
+        sampleRate: 1,
+      })
+      await store.logPredictions(Array.from({ length: 450 }, (_, i) => record(`p${i}`, i)))
+      await store.logPredictions([{ ...record('other', 999), deployment: 'fraud', fallback: true, shadow: '{"challenger":0.1}' }])
+      expect(await store.countPredictions('churn')).toBe(450)
+      expect(await store.countPredictions()).toBe(451)
+      const [newest] = await store.listPredictions({ deployment: 'fraud', limit: 1 })
+      expect(newest).toEqual({ ...record('other', 999), deployment: 'fraud', fallback: true, shadow: '{"challenger":0.1}' })
+      expect((await store.listPredictions({ deployment: 'churn', limit: 2 })).map((p) => p.id)).toEqual(['p449', 'p448'])
+      const result = await store.recordFeedback([
+        { predictionId: 'p1', label: '1', at: 5 },
+        { predictionId: 'nope', label: '0', at: 5 },
+      ])
+      expect(result).toEqual({ recorded: 1, unknown: ['nope'] })
+      await store.recordFeedback([{ predictionId: 'p1', label: '0', at: 6 }])
+      expect(await store.getFeedback('p1')).toEqual({ predictionId: 'p1', label: '0', at: 6 })
+    })
+
+    it('reads a window of predictions row by row with feedback, and one input column at a time', async () => {
+      const store = await fresh()
+      const row = (id: string, at: number, inputs: string | null) => ({
+        id,
+        deployment: 'd',
+        model: 'm',
+        version: 1,
+        alias: 'champion',
+        at,
+        inputs,
+        inputsHash: 'h',
+        output: '{"label":"yes"}',
+        latencyMs: 1.5,
+        fallback: false,
+        shadow: null,
+        sampleRate: 1,
+      })
+      await store.logPredictions([
+        row('a', 10, '{"x":1.5,"city":"Oslo","flag":true}'),
+        row('b', 20, '{"x":-2,"city":null,"flag":false}'),
+        row('c', 30, null),
+        row('d', 40, '{"x":3}'),
+        { ...row('e', 25, '{"x":9}'), deployment: 'other' },
+      ])
+      await store.recordFeedback([{ predictionId: 'b', label: '"no"', at: 50 }])
+      const window = { deployment: 'd', since: 10, until: 40 }
+      expect((await store.windowRows(window)).map((r) => [r.id, r.label])).toEqual([
+        ['a', null],
+        ['b', '"no"'],
+        ['c', null],
+      ])
+      expect(await store.windowColumn(window, 'x')).toEqual([1.5, -2, null])
+      expect(await store.windowColumn(window, 'city')).toEqual(['Oslo', null, null])
+      expect(await store.windowColumn(window, 'flag')).toEqual([true, false, null])
+      expect(await store.windowColumn({ ...window, until: 41 }, 'missing')).toEqual([null, null, null, null])
+    })
+
+    it('stores monitor results, alert states and alert events', async () => {
+      const store = await fresh()
+      await store.saveMonitorResult({ monitor: 'm', at: 10, windowStart: 0, windowEnd: 10, result: '{"a":1}' })
+      await store.saveMonitorResult({ monitor: 'm', at: 20, windowStart: 10, windowEnd: 20, result: '{"a":2}' })
+      expect((await store.listMonitorResults('m')).map((r) => r.result)).toEqual(['{"a":2}', '{"a":1}'])
+      expect(await store.listMonitorResults('m', 1)).toHaveLength(1)
+      expect(await store.getAlertState('m', 'drift')).toBeUndefined()
+      await store.setAlertState({ monitor: 'm', alert: 'drift', state: 'pending', since: 5, updatedAt: 5 })
+      await store.setAlertState({ monitor: 'm', alert: 'drift', state: 'firing', since: 9, updatedAt: 9 })
+      expect(await store.getAlertState('m', 'drift')).toEqual({ monitor: 'm', alert: 'drift', state: 'firing', since: 9, updatedAt: 9 })
+      await store.addAlertEvent({ monitor: 'm', alert: 'drift', at: 9, event: 'firing', details: { share: 0.6 } })
+      expect(await store.listAlertEvents('m')).toEqual([{ monitor: 'm', alert: 'drift', at: 9, event: 'firing', details: { share: 0.6 } }])
+    })
+
+    it('keeps one routing override per model, audited, and tokens by hash until revoked', async () => {
+      const store = await fresh()
+      expect(await store.getRouting('churn')).toBeUndefined()
+      await store.setRouting('churn', { champion: 90, challenger: 10 }, { actor: 'ann', at: 1, reason: 'canary' })
+      await store.setRouting('churn', { champion: 50, challenger: 50 }, { actor: 'bob', at: 2 })
+      expect(await store.getRouting('churn')).toEqual({ model: 'churn', traffic: { champion: 50, challenger: 50 }, updatedAt: 2, actor: 'bob' })
+      await store.setRouting('churn', null, { actor: 'bob', at: 3 })
+      expect(await store.getRouting('churn')).toBeUndefined()
+      const log = (await store.auditLog('churn')).filter((e) => e.action === 'routing')
+      expect(log.map((e) => e.details.traffic)).toEqual([{ champion: 90, challenger: 10 }, { champion: 50, challenger: 50 }, null])
+      expect(log[1]?.details.previous).toEqual({ champion: 90, challenger: 10 })
+      const token = { id: 't1', name: 'ci', role: 'predict' as const, hash: 'f'.repeat(64), createdAt: 1, revokedAt: null }
+      await store.createToken(token)
+      expect(await store.findToken('f'.repeat(64))).toEqual(token)
+      expect(await store.revokeToken('t1', 9)).toBe(true)
+      expect(await store.revokeToken('t1', 10)).toBe(false)
+      expect(await store.findToken('f'.repeat(64))).toBeUndefined()
+      expect((await store.listTokens())[0]?.revokedAt).toBe(9)
+    })
+
+    it('lets one scheduler claim each due run of a schedule, even when claims race', async () => {
+      const store = await fresh()
+      expect(await store.lastScheduleRun('nightly')).toBeUndefined()
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((owner) => store.claimScheduleRun('nightly', 1000, owner, 1)))
+      expect(claims.filter(Boolean)).toHaveLength(1)
+      expect(await store.claimScheduleRun('nightly', 2000, 'b', 2)).toBe(true)
+      await store.finishScheduleRun('nightly', 2000, 'failed', 'boom', 3)
+      expect(await store.lastScheduleRun('nightly')).toEqual({
+        schedule: 'nightly',
+        dueAt: 2000,
+        owner: 'b',
+        claimedAt: 2,
+        status: 'failed',
+        finishedAt: 3,
+        error: 'boom',
+      })
+    })
+
+    it('caches step outputs by key, the newer entry replacing the older', async () => {
+      const store = await fresh()
+      expect(await store.getStepCache('abc')).toBeUndefined()
+      const entry = {
+        key: 'abc',
+        pipeline: 'train:churn',
+        step: 'fit:gbdt',
+        artifactSha256: 'a'.repeat(64),
+        runId: 'r1',
+        createdAt: 10,
+        details: { score: 0.9 },
+      }
+      await store.putStepCache(entry)
+      expect(await store.getStepCache('abc')).toEqual(entry)
+      await store.putStepCache({ ...entry, artifactSha256: 'b'.repeat(64), runId: null, createdAt: 11 })
+      expect(await store.getStepCache('abc')).toMatchObject({ artifactSha256: 'b'.repeat(64), runId: null, createdAt: 11 })
     })
   })
 }

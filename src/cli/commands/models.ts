@@ -1,16 +1,16 @@
 /**
- * @module `keel models list | show | approve | reject | alias | rollback | card | audit`
+ * @module `keel models list | show | approve | reject | archive | alias | rollback | compare | card | export | import | audit`
  */
-import { readFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { currentUser } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
-import { importXgboost } from '../../learn/import/xgboost.js'
 import { renderLineage, upstreamOf } from '../../lineage.js'
 import { parseModelRef } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { CommandContext } from '../context.js'
 import { formatBytes, formatTime, table, toJson } from '../output.js'
+import { registerModelImport } from './models-import.js'
 
 type Ctx = (cmd: Command) => CommandContext
 
@@ -56,6 +56,7 @@ export function registerModels(program: Command, context: Ctx): void {
   for (const [verb, what] of [
     ['approve', 'approve a version (required before it may be champion under manual approval)'],
     ['reject', 'reject a version'],
+    ['archive', 'retire a version: its record and artifacts stay, it may hold no alias'],
   ] as const) {
     models
       .command(verb)
@@ -69,7 +70,7 @@ export function registerModels(program: Command, context: Ctx): void {
           const r = parseModelRef(ref)
           if (r.version === undefined) throw new KeelError('CLI_USAGE', `${verb} needs an exact version: ${r.name}@<version>`)
           const by = { actor: currentUser(), reason: opts.reason, at: Date.now() }
-          const v = verb === 'approve' ? await project.registry.approve(r, by) : await project.registry.reject(r, by)
+          const v = await project.registry[verb](r, by)
           out.out(out.json ? toJson(summary(v)) : `${v.name}@${v.version} ${v.status}`)
         }),
       )
@@ -174,38 +175,7 @@ export function registerModels(program: Command, context: Ctx): void {
         out.out(out.json ? toJson({ ref, format: opts.format, file: opts.out, bytes: bytes.length }) : `wrote ${opts.out} (${formatBytes(bytes.length)})`)
       }),
     )
-  models
-    .command('import')
-    .description('register a model trained elsewhere: an XGBoost JSON model (save_model("m.json"))')
-    .argument('<file>', 'the model file (.json)')
-    .requiredOption('--name <name>', 'model name to register under')
-    .requiredOption('--label <column>', 'what the model predicts')
-    .option('--features <names>', "comma-separated feature names in column order (default: the model's own, else f0, f1, …)")
-    .option('--classes <labels>', 'comma-separated class labels in output order (default 0, 1, …)')
-    .option('--json', 'print the registered version as JSON')
-    .action((file: string, opts: { name: string; label: string; features?: string; classes?: string }, cmd: Command) =>
-      context(cmd).withProject(async (project) => {
-        const out = context(cmd).output
-        if (!file.toLowerCase().endsWith('.json')) throw new KeelError('CLI_USAGE', `only XGBoost JSON models can be imported so far; got ${file}`)
-        let parsed: unknown
-        try {
-          parsed = JSON.parse(await readFile(file, 'utf8'))
-        } catch (error) {
-          throw new KeelError('MODEL_FORMAT_UNSUPPORTED', `${file} is not readable JSON: ${(error as Error).message}`)
-        }
-        const split = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()))
-        const features = split(opts.features)
-        const classes = split(opts.classes)
-        const model = importXgboost(parsed, { label: opts.label, ...(features ? { features } : {}), ...(classes ? { classes } : {}) })
-        const v = await project.registry.register({
-          name: opts.name,
-          model,
-          createdBy: currentUser(),
-          card: { intendedUse: `Imported from ${file} (XGBoost).` },
-        })
-        out.out(out.json ? toJson(summary(v)) : `registered ${v.name}@${v.version} (imported from ${file})`)
-      }),
-    )
+  registerModelImport(models, context, summary)
   models
     .command('audit')
     .description("a model's audit log: who registered, approved, rejected or moved aliases, when and why")

@@ -1,6 +1,6 @@
 /** @module Moving a relation into a Frame and back, for frame components. */
 import { KeelError } from '../../core/errors.js'
-import { type Column, type ColumnKind, columnFromValues, Frame, isMissing } from '../../core/frame.js'
+import { type Column, type ColumnKind, cellText, columnFromValues, Frame } from '../../core/frame.js'
 import type { DataEngine, EngineColumn, EngineValue } from '../../stores/data-engine.js'
 import { kindOfDuckType } from '../readers/duckdb-sql.js'
 import { expr, ident, join, sql } from '../sql.js'
@@ -74,17 +74,8 @@ async function* batches(columns: readonly Column[], nRows: number): AsyncGenerat
 
 /** The cell as text DuckDB casts back exactly: shortest round-trip numbers, timestamps without a zone (the session is UTC). */
 function cellOut(c: Column, i: number): string | null {
-  if (isMissing(c, i)) return null
-  switch (c.kind) {
-    case 'category':
-      return c.levels[c.codes[i] as number] as string
-    case 'boolean':
-      return c.values[i] === 1 ? 'true' : 'false'
-    case 'timestamp':
-      return new Date(c.values[i] as number).toISOString().replace('T', ' ').replace('Z', '')
-    default:
-      return String(c.values[i])
-  }
+  const text = cellText(c, i)
+  return c.kind === 'timestamp' && text !== null ? text.replace('T', ' ').replace('Z', '') : text
 }
 
 const INTEGER_TYPES: ReadonlySet<string> = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT'])

@@ -5,8 +5,9 @@
 import { KeelError } from '../../core/errors.js'
 import type { Link } from '../link.js'
 import type { FeatureSpec, Task } from '../model.js'
-import type { Tree } from '../trees/tree.js'
+import { emptyTree, type Tree } from '../trees/tree.js'
 import { type TreeModel, treeModel } from '../trees/tree-model.js'
+import { thresholdFor } from './bounds.js'
 
 interface XgbTree {
   readonly left_children: readonly number[]
@@ -106,16 +107,7 @@ function convertTree(t: XgbTree): Tree {
   const n = t.left_children.length
   if ((t.split_type ?? []).some((s) => s !== 0))
     throw new KeelError('MODEL_FORMAT_UNSUPPORTED', 'XGBoost categorical splits are not supported; one-hot encode instead')
-  const tree = {
-    feature: new Int32Array(n),
-    threshold: new Float64Array(n),
-    missingLeft: new Uint8Array(n),
-    left: new Int32Array(n),
-    right: new Int32Array(n),
-    value: new Float64Array(n),
-    cover: new Float64Array(n),
-    gain: new Float64Array(n),
-  }
+  const tree = emptyTree(n)
   for (let i = 0; i < n; i++) {
     const leaf = (t.left_children[i] as number) < 0
     tree.feature[i] = leaf ? -1 : (t.split_indices[i] as number)
@@ -124,34 +116,8 @@ function convertTree(t: XgbTree): Tree {
     tree.missingLeft[i] = (t.default_left[i] as number) === 1 ? 1 : 0
     // XGBoost stores a leaf's value where a split keeps its condition
     if (leaf) tree.value[i] = t.split_conditions[i] as number
-    else tree.threshold[i] = float32Boundary(t.split_conditions[i] as number)
+    // XGBoost sends x left when float32(x) < float32(split); ties in that rounding go to the even float32
+    else tree.threshold[i] = thresholdFor(Math.fround(t.split_conditions[i] as number), true, 'float')
   }
   return tree
-}
-
-/**
- * XGBoost sends `x` left when `float32(x) < float32(split)`. The doubles that round to a float32
- * below the split are those below the midpoint between it and the float32 under it, so Keel's
- * threshold is the largest double below that midpoint.
- */
-function float32Boundary(split: number): number {
-  const c = Math.fround(split)
-  const bits = new DataView(new ArrayBuffer(4))
-  bits.setFloat32(0, c)
-  const raw = bits.getUint32(0)
-  if (c === 0) bits.setUint32(0, 0x80000001)
-  else bits.setUint32(0, c > 0 ? raw - 1 : raw + 1)
-  const below = bits.getFloat32(0)
-  return largestBelow((below + c) / 2)
-}
-
-/** The largest double below `x`: `v <= largestBelow(x)` exactly when `v < x`. */
-function largestBelow(x: number): number {
-  if (Number.isNaN(x) || x === Number.NEGATIVE_INFINITY) return x
-  if (x === 0) return -Number.MIN_VALUE
-  const buffer = new DataView(new ArrayBuffer(8))
-  buffer.setFloat64(0, x)
-  const bits = buffer.getBigUint64(0)
-  buffer.setBigUint64(0, x > 0 ? bits - 1n : bits + 1n)
-  return buffer.getFloat64(0)
 }

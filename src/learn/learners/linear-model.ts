@@ -30,6 +30,8 @@ export interface FitReport {
 /** A fitted linear or logistic model, with its coefficients open to inspection. */
 export interface LinearModel extends Model {
   readonly coefficients: LinearCoefficients
+  /** The fitted preprocessing from a frame to the columns the coefficients multiply (what an ONNX export rebuilds). */
+  readonly preprocessor: Preprocessor
   readonly report: FitReport | undefined
 }
 
@@ -77,6 +79,7 @@ export function linearModel(parts: LinearModelParts): LinearModel {
     features,
     classes,
     coefficients,
+    preprocessor,
     report,
     predict(frame: Frame): Predictions {
       const m = preprocessor.transform(frame)

@@ -1,6 +1,7 @@
 /** @module Model metrics with scikit-learn's definitions, their directions, and `evaluate`. */
 export type { ClassLabels } from './check.js'
 export { type Average, type AverageOptions, accuracy, balancedAccuracy, confusionMatrix, f1, precision, recall } from './classification.js'
+export { type CalibrationBin, calibration, type PrPoint, prCurve, type RocPoint, rocCurve } from './curves.js'
 export { evaluate } from './evaluate.js'
 export { brierScore, type LogLossOptions, logLoss } from './probabilistic.js'
 export { averagePrecision, rocAuc } from './ranking.js'

@@ -1,10 +1,11 @@
 /** @module Score-ranking metrics (ROC-AUC, average precision) with scikit-learn's tie handling. */
 import { type ClassLabels, checkClasses, checkPair, checkProbaShape, invalid } from './check.js'
 
-/** Cumulative true/false positives at each distinct score, from the highest score down (`_binary_clf_curve`). */
-interface Curve {
+/** Cumulative true/false positives at each distinct score (`at`), from the highest score down (`_binary_clf_curve`). */
+export interface Curve {
   readonly tps: number[]
   readonly fps: number[]
+  readonly at: number[]
 }
 
 /**
@@ -57,10 +58,11 @@ function binaryScores(metric: string, yTrue: ClassLabels, scores: Float64Array):
   return s
 }
 
-function curve(yTrue: ArrayLike<number>, scores: Float64Array): Curve {
-  const order = Array.from(scores.keys()).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0))
+export function curve(yTrue: ArrayLike<number>, scores: ArrayLike<number>): Curve {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => (scores[b] ?? 0) - (scores[a] ?? 0))
   const tps: number[] = []
   const fps: number[] = []
+  const at: number[] = []
   let tp = 0
   let fp = 0
   order.forEach((row, j) => {
@@ -70,9 +72,10 @@ function curve(yTrue: ArrayLike<number>, scores: Float64Array): Curve {
     if (next === undefined || scores[next] !== scores[row]) {
       tps.push(tp)
       fps.push(fp)
+      at.push(scores[row] as number)
     }
   })
-  return { tps, fps }
+  return { tps, fps, at }
 }
 
 function binaryRocAuc(yTrue: ArrayLike<number>, scores: Float64Array): number {

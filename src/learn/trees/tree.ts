@@ -24,6 +24,20 @@ export interface Tree {
   readonly gain: Float64Array
 }
 
+/** A tree of `n` nodes with every array zeroed (`width` values per node), for importers to fill in. */
+export function emptyTree(n: number, width = 1): Tree {
+  return {
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    missingLeft: new Uint8Array(n),
+    left: new Int32Array(n),
+    right: new Int32Array(n),
+    value: new Float64Array(n * width),
+    cover: new Float64Array(n),
+    gain: new Float64Array(n),
+  }
+}
+
 /**
  * A tree ensemble. The raw output for output column k is
  * `base[k] + combine(values of the leaves reached in trees whose output is k)`,

@@ -129,6 +129,101 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX model_audit_by_name ON model_audit (name, seq)',
     ],
   },
+  {
+    version: 4,
+    name: 'pipeline step cache',
+    statements: ({ types: t }) => [
+      `CREATE TABLE step_cache (
+        cache_key TEXT PRIMARY KEY,
+        pipeline TEXT NOT NULL,
+        step TEXT NOT NULL,
+        artifact_sha256 TEXT NOT NULL,
+        run_id TEXT,
+        created_at ${t.bigint} NOT NULL,
+        details TEXT NOT NULL)`,
+      'CREATE INDEX step_cache_by_step ON step_cache (pipeline, step, created_at)',
+    ],
+  },
+  {
+    version: 5,
+    name: 'serving',
+    statements: ({ types: t }) => [
+      `CREATE TABLE predictions (
+        id TEXT PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        model TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        alias TEXT,
+        at ${t.bigint} NOT NULL,
+        inputs TEXT,
+        inputs_hash TEXT NOT NULL,
+        output TEXT NOT NULL,
+        latency_ms ${t.double} NOT NULL,
+        fallback INTEGER NOT NULL,
+        shadow TEXT,
+        sample_rate ${t.double} NOT NULL)`,
+      'CREATE INDEX predictions_by_deployment ON predictions (deployment, at)',
+      `CREATE TABLE feedback (
+        prediction_id TEXT PRIMARY KEY REFERENCES predictions(id),
+        label TEXT NOT NULL,
+        at ${t.bigint} NOT NULL)`,
+      `CREATE TABLE routing (
+        model TEXT PRIMARY KEY,
+        traffic TEXT NOT NULL,
+        updated_at ${t.bigint} NOT NULL,
+        actor TEXT NOT NULL)`,
+      `CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('predict', 'admin')),
+        hash TEXT NOT NULL UNIQUE,
+        created_at ${t.bigint} NOT NULL,
+        revoked_at ${t.bigint})`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'schedules',
+    statements: ({ types: t }) => [
+      `CREATE TABLE schedule_runs (
+        schedule TEXT NOT NULL,
+        due_at ${t.bigint} NOT NULL,
+        owner TEXT NOT NULL,
+        claimed_at ${t.bigint} NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+        finished_at ${t.bigint},
+        error TEXT,
+        PRIMARY KEY (schedule, due_at))`,
+    ],
+  },
+  {
+    version: 7,
+    name: 'monitoring',
+    statements: ({ types: t }) => [
+      `CREATE TABLE monitor_results (
+        seq ${t.serialKey},
+        monitor TEXT NOT NULL,
+        at ${t.bigint} NOT NULL,
+        window_start ${t.bigint} NOT NULL,
+        window_end ${t.bigint} NOT NULL,
+        result TEXT NOT NULL)`,
+      'CREATE INDEX monitor_results_by_monitor ON monitor_results (monitor, at)',
+      `CREATE TABLE alert_states (
+        monitor TEXT NOT NULL,
+        alert TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('ok', 'pending', 'firing')),
+        since ${t.bigint} NOT NULL,
+        updated_at ${t.bigint} NOT NULL,
+        PRIMARY KEY (monitor, alert))`,
+      `CREATE TABLE alert_events (
+        seq ${t.serialKey},
+        monitor TEXT NOT NULL,
+        alert TEXT NOT NULL,
+        at ${t.bigint} NOT NULL,
+        event TEXT NOT NULL,
+        details TEXT NOT NULL)`,
+    ],
+  },
 ]
 
 /** The newest schema version this build of Keel knows. */

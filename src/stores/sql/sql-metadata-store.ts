@@ -6,18 +6,29 @@ import { KeelError } from '../../core/errors.js'
 import type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from '../../core/types.js'
 import type {
   Actor,
+  AlertEventRecord,
+  AlertStateRecord,
+  ApiTokenRecord,
   AuditEntry,
+  FeedbackRecord,
   LineageEdge,
   MetadataStore,
   MetadataStoreCapabilities,
   ModelVersion,
   ModelVersionStatus,
+  MonitorResultRecord,
   NewModelVersion,
   NewRun,
+  PredictionRecord,
+  PredictionWindow,
+  RoutingRecord,
   RunBatch,
   RunFilter,
+  ScheduleRunRecord,
   SnapshotFilter,
   SnapshotRecord,
+  StepCacheEntry,
+  WindowRow,
 } from '../metadata-store.js'
 import type { SqlClient, SqlRow, SqlValue } from './sql-client.js'
 
@@ -256,6 +267,14 @@ export class SqlMetadataStore implements MetadataStore {
         ],
       )
       await audit(tx, v.name, next, 'register', { actor: v.createdBy, at: v.createdAt }, { runId: v.runId, status: v.status ?? 'pending' })
+      const edges = (v.lineageFrom ?? []).map((from) => ({
+        fromKind: from.kind,
+        fromId: from.id,
+        toKind: 'model',
+        toId: `${v.name}@${next}`,
+        createdAt: v.createdAt,
+      }))
+      if (edges.length > 0) await insertEdges(tx, edges)
       return next
     })
     return (await this.getModelVersion(v.name, version)) as ModelVersion
@@ -314,8 +333,294 @@ export class SqlMetadataStore implements MetadataStore {
     }))
   }
 
+  async getStepCache(key: string): Promise<StepCacheEntry | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM step_cache WHERE cache_key = ?', [key])
+    if (r === undefined) return undefined
+    return {
+      key: String(r.cache_key),
+      pipeline: String(r.pipeline),
+      step: String(r.step),
+      artifactSha256: String(r.artifact_sha256),
+      runId: r.run_id === null ? null : String(r.run_id),
+      createdAt: num(r.created_at),
+      details: JSON.parse(String(r.details)) as Record<string, unknown>,
+    }
+  }
+
+  async putStepCache(e: StepCacheEntry): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.run('DELETE FROM step_cache WHERE cache_key = ?', [e.key])
+      await tx.run('INSERT INTO step_cache (cache_key, pipeline, step, artifact_sha256, run_id, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        e.key,
+        e.pipeline,
+        e.step,
+        e.artifactSha256,
+        e.runId,
+        e.createdAt,
+        JSON.stringify(e.details),
+      ])
+    })
+  }
+
+  async logPredictions(records: readonly PredictionRecord[]): Promise<void> {
+    if (records.length === 0) return
+    await this.#db.transaction(async (tx) => {
+      for (let i = 0; i < records.length; i += PREDICTION_CHUNK) {
+        const chunk = records.slice(i, i + PREDICTION_CHUNK)
+        const params: SqlValue[] = []
+        for (const r of chunk) {
+          params.push(
+            r.id,
+            r.deployment,
+            r.model,
+            r.version,
+            r.alias,
+            r.at,
+            r.inputs,
+            r.inputsHash,
+            r.output,
+            r.latencyMs,
+            r.fallback ? 1 : 0,
+            r.shadow,
+            r.sampleRate,
+          )
+        }
+        await tx.run(
+          `INSERT INTO predictions (id, deployment, model, version, alias, at, inputs, inputs_hash, output, latency_ms, fallback, shadow, sample_rate) VALUES ${chunk
+            .map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+            .join(', ')}`,
+          params,
+        )
+      }
+    })
+  }
+
+  async listPredictions(filter: { readonly deployment?: string; readonly limit?: number }): Promise<readonly PredictionRecord[]> {
+    const where = filter.deployment === undefined ? '' : 'WHERE deployment = ?'
+    const rows = await this.#db.all(`SELECT * FROM predictions ${where} ORDER BY at DESC, id DESC LIMIT ?`, [
+      ...(filter.deployment === undefined ? [] : [filter.deployment]),
+      filter.limit ?? 100,
+    ])
+    return rows.map((r) => ({
+      id: String(r.id),
+      deployment: String(r.deployment),
+      model: String(r.model),
+      version: num(r.version),
+      alias: r.alias === null ? null : String(r.alias),
+      at: num(r.at),
+      inputs: r.inputs === null ? null : String(r.inputs),
+      inputsHash: String(r.inputs_hash),
+      output: String(r.output),
+      latencyMs: Number(r.latency_ms),
+      fallback: num(r.fallback) === 1,
+      shadow: r.shadow === null ? null : String(r.shadow),
+      sampleRate: Number(r.sample_rate),
+    }))
+  }
+
+  async countPredictions(deployment?: string): Promise<number> {
+    const rows = await this.#db.all(
+      `SELECT count(*) AS n FROM predictions${deployment === undefined ? '' : ' WHERE deployment = ?'}`,
+      deployment === undefined ? [] : [deployment],
+    )
+    return num(rows[0]?.n ?? 0)
+  }
+
+  async recordFeedback(records: readonly FeedbackRecord[]): Promise<{ readonly recorded: number; readonly unknown: readonly string[] }> {
+    return this.#db.transaction(async (tx) => {
+      const unknown: string[] = []
+      let recorded = 0
+      for (const f of records) {
+        const known = await tx.all('SELECT 1 FROM predictions WHERE id = ?', [f.predictionId])
+        if (known.length === 0) {
+          unknown.push(f.predictionId)
+          continue
+        }
+        await tx.run(
+          'INSERT INTO feedback (prediction_id, label, at) VALUES (?, ?, ?) ON CONFLICT (prediction_id) DO UPDATE SET label = excluded.label, at = excluded.at',
+          [f.predictionId, f.label, f.at],
+        )
+        recorded++
+      }
+      return { recorded, unknown }
+    })
+  }
+
+  async getFeedback(predictionId: string): Promise<FeedbackRecord | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM feedback WHERE prediction_id = ?', [predictionId])
+    return r === undefined ? undefined : { predictionId: String(r.prediction_id), label: String(r.label), at: num(r.at) }
+  }
+
+  async getRouting(model: string): Promise<RoutingRecord | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM routing WHERE model = ?', [model])
+    if (r === undefined) return undefined
+    return { model, traffic: JSON.parse(String(r.traffic)) as Record<string, number>, updatedAt: num(r.updated_at), actor: String(r.actor) }
+  }
+
+  async setRouting(model: string, traffic: Readonly<Record<string, number>> | null, by: Actor): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const previous = await tx.all('SELECT traffic FROM routing WHERE model = ?', [model])
+      await tx.run('DELETE FROM routing WHERE model = ?', [model])
+      if (traffic !== null) {
+        await tx.run('INSERT INTO routing (model, traffic, updated_at, actor) VALUES (?, ?, ?, ?)', [model, JSON.stringify(traffic), by.at, by.actor])
+      }
+      await audit(tx, model, null, 'routing', by, {
+        previous: previous[0] === undefined ? null : (JSON.parse(String(previous[0].traffic)) as unknown),
+        traffic,
+      })
+    })
+  }
+
+  async createToken(t: ApiTokenRecord): Promise<void> {
+    await this.#db.run('INSERT INTO api_tokens (id, name, role, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      t.id,
+      t.name,
+      t.role,
+      t.hash,
+      t.createdAt,
+      t.revokedAt,
+    ])
+  }
+
+  async findToken(hash: string): Promise<ApiTokenRecord | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM api_tokens WHERE hash = ? AND revoked_at IS NULL', [hash])
+    return r === undefined ? undefined : tokenFrom(r)
+  }
+
+  async listTokens(): Promise<readonly ApiTokenRecord[]> {
+    return (await this.#db.all('SELECT * FROM api_tokens ORDER BY created_at, id')).map(tokenFrom)
+  }
+
+  async revokeToken(id: string, at: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0
+  }
+
+  async windowRows(w: PredictionWindow): Promise<readonly WindowRow[]> {
+    const rows = await this.#db.all(
+      `SELECT p.id, p.at, p.version, p.alias, p.output, p.latency_ms, p.fallback, f.label FROM predictions p LEFT JOIN feedback f ON f.prediction_id = p.id
+       WHERE p.deployment = ? AND p.at >= ? AND p.at < ? ORDER BY p.at, p.id`,
+      [w.deployment, w.since, w.until],
+    )
+    return rows.map((r) => ({
+      id: String(r.id),
+      at: num(r.at),
+      version: num(r.version),
+      alias: r.alias === null ? null : String(r.alias),
+      output: String(r.output),
+      latencyMs: Number(r.latency_ms),
+      fallback: num(r.fallback) === 1,
+      label: r.label === null ? null : String(r.label),
+    }))
+  }
+
+  async windowColumn(w: PredictionWindow, field: string): Promise<readonly (number | string | boolean | null)[]> {
+    const where = 'WHERE deployment = ? AND at >= ? AND at < ? ORDER BY at, id'
+    if (this.#db.dialect.name === 'postgres') {
+      // jsonb values come back as JavaScript values
+      const rows = await this.#db.all(`SELECT (inputs::jsonb) -> ? AS v FROM predictions ${where}`, [field, w.deployment, w.since, w.until])
+      return rows.map((r) => {
+        const v = r.v as unknown
+        return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null
+      })
+    }
+    const path = `$."${field.replace(/"/g, '""')}"`
+    const rows = await this.#db.all(`SELECT json_extract(inputs, ?) AS v, json_type(inputs, ?) AS t FROM predictions ${where}`, [
+      path,
+      path,
+      w.deployment,
+      w.since,
+      w.until,
+    ])
+    return rows.map((r) =>
+      r.t === 'true' ? true : r.t === 'false' ? false : r.t === 'integer' || r.t === 'real' ? Number(r.v) : r.t === 'text' ? String(r.v) : null,
+    )
+  }
+
+  async saveMonitorResult(r: MonitorResultRecord): Promise<void> {
+    await this.#db.run('INSERT INTO monitor_results (monitor, at, window_start, window_end, result) VALUES (?, ?, ?, ?, ?)', [
+      r.monitor,
+      r.at,
+      r.windowStart,
+      r.windowEnd,
+      r.result,
+    ])
+  }
+
+  async listMonitorResults(monitor: string, limit = 100): Promise<readonly MonitorResultRecord[]> {
+    const rows = await this.#db.all('SELECT * FROM monitor_results WHERE monitor = ? ORDER BY at DESC, seq DESC LIMIT ?', [monitor, limit])
+    return rows.map((r) => ({ monitor, at: num(r.at), windowStart: num(r.window_start), windowEnd: num(r.window_end), result: String(r.result) }))
+  }
+
+  async getAlertState(monitor: string, alert: string): Promise<AlertStateRecord | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM alert_states WHERE monitor = ? AND alert = ?', [monitor, alert])
+    return r === undefined
+      ? undefined
+      : { monitor, alert, state: String(r.state) as AlertStateRecord['state'], since: num(r.since), updatedAt: num(r.updated_at) }
+  }
+
+  async setAlertState(s: AlertStateRecord): Promise<void> {
+    await this.#db.run(
+      'INSERT INTO alert_states (monitor, alert, state, since, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (monitor, alert) DO UPDATE SET state = excluded.state, since = excluded.since, updated_at = excluded.updated_at',
+      [s.monitor, s.alert, s.state, s.since, s.updatedAt],
+    )
+  }
+
+  async addAlertEvent(e: AlertEventRecord): Promise<void> {
+    await this.#db.run('INSERT INTO alert_events (monitor, alert, at, event, details) VALUES (?, ?, ?, ?, ?)', [
+      e.monitor,
+      e.alert,
+      e.at,
+      e.event,
+      JSON.stringify(e.details),
+    ])
+  }
+
+  async listAlertEvents(monitor: string): Promise<readonly AlertEventRecord[]> {
+    const rows = await this.#db.all('SELECT * FROM alert_events WHERE monitor = ? ORDER BY seq', [monitor])
+    return rows.map((r) => ({
+      monitor,
+      alert: String(r.alert),
+      at: num(r.at),
+      event: String(r.event),
+      details: JSON.parse(String(r.details)) as Record<string, unknown>,
+    }))
+  }
+
+  async claimScheduleRun(schedule: string, dueAt: number, owner: string, at: number): Promise<boolean> {
+    const changed = await this.#db.run(
+      "INSERT INTO schedule_runs (schedule, due_at, owner, claimed_at, status) VALUES (?, ?, ?, ?, 'running') ON CONFLICT (schedule, due_at) DO NOTHING",
+      [schedule, dueAt, owner, at],
+    )
+    return changed > 0
+  }
+
+  async finishScheduleRun(schedule: string, dueAt: number, status: 'finished' | 'failed', error: string | null, at: number): Promise<void> {
+    await this.#db.run('UPDATE schedule_runs SET status = ?, error = ?, finished_at = ? WHERE schedule = ? AND due_at = ?', [
+      status,
+      error,
+      at,
+      schedule,
+      dueAt,
+    ])
+  }
+
+  async lastScheduleRun(schedule: string): Promise<ScheduleRunRecord | undefined> {
+    const [r] = await this.#db.all('SELECT * FROM schedule_runs WHERE schedule = ? ORDER BY due_at DESC LIMIT 1', [schedule])
+    if (r === undefined) return undefined
+    return {
+      schedule,
+      dueAt: num(r.due_at),
+      owner: String(r.owner),
+      claimedAt: num(r.claimed_at),
+      status: String(r.status) as ScheduleRunRecord['status'],
+      finishedAt: r.finished_at === null ? null : num(r.finished_at),
+      error: r.error === null ? null : String(r.error),
+    }
+  }
+
   async referencedArtifacts(): Promise<ReadonlySet<string>> {
     const refs = new Set<string>()
+    for (const r of await this.#db.all('SELECT artifact_sha256 FROM step_cache')) refs.add(String(r.artifact_sha256))
     for (const r of await this.#db.all('SELECT sha256 FROM run_artifacts')) refs.add(String(r.sha256))
     for (const r of await this.#db.all('SELECT artifact_sha256, quarantine_sha256 FROM snapshots')) {
       refs.add(String(r.artifact_sha256))
@@ -519,6 +824,20 @@ async function insertEdges(tx: SqlClient, edges: readonly LineageEdge[]): Promis
  * Serializes registry writers of one model. SQLite transactions already take the write lock
  * when they begin (BEGIN IMMEDIATE); PostgreSQL gets a transaction-scoped advisory lock.
  */
+function tokenFrom(r: SqlRow): ApiTokenRecord {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    role: String(r.role) as ApiTokenRecord['role'],
+    hash: String(r.hash),
+    createdAt: num(r.created_at),
+    revokedAt: r.revoked_at === null ? null : num(r.revoked_at),
+  }
+}
+
+/** Rows per INSERT: 13 parameters each stays under SQLite's and PostgreSQL's parameter limits. */
+const PREDICTION_CHUNK = 200
+
 async function lockModel(tx: SqlClient, name: string): Promise<void> {
   if (tx.dialect.name === 'postgres') await tx.all("SELECT pg_advisory_xact_lock(hashtext('keel.model:' || ?))", [name])
 }

@@ -1,0 +1,298 @@
+/**
+ * @module One monitor pass: the deployment's predictions in the window against the reference
+ * (data and prediction drift, column by column), labelled predictions against the evaluation
+ * at registration (performance, concept drift), and the service (latency, fallbacks). Stored,
+ * then the alert rules are judged.
+ */
+import { type MetricName, metricFor, STANDARD_METRICS } from '../learn/metrics/table.js'
+import type { Predictions, Task } from '../learn/model.js'
+import type { Project } from '../project.js'
+import { deploymentFrom } from '../serve/deployment.js'
+import { promote, routingState } from '../serve/routing.js'
+import type { PredictionWindow, WindowRow } from '../stores/metadata-store.js'
+import { type AlertOutcome, judgeAlerts } from './alerts.js'
+import { analyzeCanary, type CanaryAnalysis } from './canary.js'
+import { monitorFrom, type ResolvedMonitor } from './monitor-spec.js'
+import { referenceProfile } from './reference.js'
+import { type ColumnDriftResult, type CurrentColumn, columnDrift, datasetDrift } from './stats/drift.js'
+import { driftPass } from './stats/pass.js'
+import type { ColumnSketch } from './stats/sketch.js'
+
+export interface PerformanceResult {
+  readonly metric: MetricName
+  /** Labelled predictions in the window. */
+  readonly labels: number
+  readonly value: number | null
+  /** 95 % bootstrap interval of `value` (200 resamples, seeded). */
+  readonly interval: readonly [number, number] | null
+  /** The metric on the test split at registration. */
+  readonly reference: number | null
+  /** How much worse than at registration (in the metric's direction); positive is worse. */
+  readonly drop: number | null
+  readonly conceptDrift: boolean
+  readonly warning?: string
+  /** Every standard metric on the labelled rows, for alert rules (`performance.rocAuc`). */
+  readonly metrics: Readonly<Record<string, number>>
+}
+
+export interface MonitorResult {
+  readonly monitor: string
+  readonly deployment: string
+  readonly at: number
+  readonly window: { readonly start: number; readonly end: number; readonly rows: number }
+  /** The model version most of the window's predictions came from, and its reference. */
+  readonly model: { readonly name: string; readonly version: number; readonly referenceRows: number } | null
+  readonly drift: {
+    readonly share: number
+    readonly drifted: boolean
+    readonly driftedColumns: readonly string[]
+    readonly columns: readonly ColumnDriftResult[]
+    readonly prediction: ColumnDriftResult | null
+  } | null
+  readonly performance: PerformanceResult | null
+  readonly service: {
+    readonly p50_ms: number
+    readonly p95_ms: number
+    readonly p99_ms: number
+    readonly fallback_rate: number
+    readonly requests: number
+  } | null
+  readonly alerts: readonly AlertOutcome[]
+  /** Challenger vs champion on feedback, when a canary is running; `action` is what the policy did. */
+  readonly canary: (CanaryAnalysis & { readonly action: 'promoted' | 'rolled back' | null }) | null
+  readonly warnings: readonly string[]
+}
+
+export interface RunMonitorOptions {
+  /** End of the window (default now). */
+  readonly now?: number
+  /** Skip alert actions (a dry run). */
+  readonly dryRun?: boolean
+}
+
+/**
+ * Runs one pass of monitor `name` and stores its result.
+ *
+ * @example
+ * ```ts
+ * const result = await runMonitor(project, 'churn')
+ * result.drift?.driftedColumns // ['tenure']
+ * ```
+ */
+export async function runMonitor(project: Project, name: string, options: RunMonitorOptions = {}): Promise<MonitorResult> {
+  const monitor = monitorFrom(project.config.monitors, name)
+  const deployment = deploymentFrom(project.config.deployments, monitor.deployment)
+  const now = options.now ?? Date.now()
+  const window: PredictionWindow = { deployment: monitor.deployment, since: now - monitor.windowMs, until: now }
+  const rows = await project.metadata.windowRows(window)
+  const warnings: string[] = []
+  const version = mostCommon(rows.map((r) => r.version))
+  let model: MonitorResult['model'] = null
+  let drift: MonitorResult['drift'] = null
+  let performance: PerformanceResult | null = null
+  if (rows.length === 0) warnings.push(`no predictions in the window (${new Date(window.since).toISOString()} – ${new Date(now).toISOString()})`)
+  if (version !== undefined) {
+    const reference = await referenceProfile(project, deployment.model, version)
+    model = { name: deployment.model, version, referenceRows: reference.rows }
+    if (reference.rows > 1000 && rows.length < 1000) {
+      warnings.push(
+        `${rows.length} predictions: below 1,000 the distance tests' default thresholds (0.1) raise false alarms (measured on Seattle weather: 80 % of unshifted 100-row windows, 10 % of 300-row ones, none at 1,000); use a longer window or raise the thresholds`,
+      )
+    }
+    const fromVersion = rows.filter((r) => r.version === version)
+    if (deployment.logInputs === 'hash') warnings.push('the deployment logs only a hash of the inputs: feature drift cannot be measured, prediction drift can')
+    const pass =
+      deployment.logInputs === 'hash'
+        ? null
+        : await driftPass(reference.features, (column) => currentColumn(project, window, column, reference.features[column] as ColumnSketch), {
+            ...(monitor.spec.drift?.columns ? { columns: monitor.spec.drift.columns } : {}),
+            ...(monitor.spec.drift?.share ? { share: monitor.spec.drift.share } : {}),
+          })
+    const predictions = fromVersion.map((r) => predictionValue(r, reference.task as Task))
+    const prediction = columnDrift(
+      'prediction',
+      reference.prediction,
+      reference.task === 'regression' ? Float64Array.from(predictions as number[]) : (predictions as string[]),
+    )
+    const columns = pass?.columns ?? []
+    const dataset = pass?.dataset ?? datasetDrift([], monitor.spec.drift?.share)
+    drift = { share: dataset.share, drifted: dataset.drifted, driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column), columns, prediction }
+    const record = await project.registry.get({ name: deployment.model, version })
+    performance = measurePerformance(monitor, fromVersion, reference.task as Task, reference.classes, record.metrics)
+  }
+  const service = rows.length === 0 ? null : serviceStats(rows)
+  const partial = {
+    monitor: name,
+    deployment: monitor.deployment,
+    at: now,
+    window: { start: window.since, end: now, rows: rows.length },
+    model,
+    drift,
+    performance,
+    service,
+    warnings,
+  }
+  const alerts = await judgeAlerts(project, monitor, deployment.model, partial, { now, dryRun: options.dryRun === true })
+  const canary = await judgeCanary(project, monitor, deployment.model, rows, options.dryRun === true)
+  const result: MonitorResult = { ...partial, alerts, canary }
+  await project.metadata.saveMonitorResult({ monitor: name, at: now, windowStart: window.since, windowEnd: now, result: JSON.stringify(result) })
+  return result
+}
+
+/** While the challenger has a share of traffic, compares it with the champion and applies the policy. */
+async function judgeCanary(
+  project: Project,
+  monitor: ResolvedMonitor,
+  model: string,
+  rows: readonly WindowRow[],
+  dryRun: boolean,
+): Promise<MonitorResult['canary']> {
+  const policy = monitor.spec.canary
+  if (policy === undefined) return null
+  const state = await routingState(project.registry, model)
+  if (state.challenger === null || (state.traffic?.challenger ?? 0) <= 0) return null
+  const record = await project.registry.get({ name: model, version: state.challenger })
+  // only answers given since the split began, by the versions now in each arm: a window that
+  // reaches back past the canary (or past a promotion) must not judge yesterday's champion
+  const since = state.since ?? 0
+  const armRows = rows.filter(
+    (r) => r.at >= since && ((r.alias === 'champion' && r.version === state.champion) || (r.alias === 'challenger' && r.version === state.challenger)),
+  )
+  const analysis = analyzeCanary(armRows, (record.signature as { output?: { task?: Task } }).output?.task ?? 'binary', policy)
+  const by = { actor: `monitor:${monitor.name}`, at: Date.now(), reason: `canary analysis: ${analysis.reason}` }
+  let action: 'promoted' | 'rolled back' | null = null
+  if (!dryRun && analysis.verdict === 'worse' && policy.autoRollback) {
+    await project.metadata.setRouting(model, null, by)
+    action = 'rolled back'
+  } else if (!dryRun && analysis.verdict === 'better' && policy.autoPromote) {
+    await promote(project.registry, model, by)
+    action = 'promoted'
+  }
+  if (action !== null)
+    await project.metadata.addAlertEvent({
+      monitor: monitor.name,
+      alert: 'canary',
+      at: by.at,
+      event: `canary:${action}`,
+      details: { reason: analysis.reason, challenger: state.challenger },
+    })
+  return { ...analysis, action }
+}
+
+function mostCommon(values: readonly number[]): number | undefined {
+  const counts = new Map<number, number>()
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1)
+  return [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0]
+}
+
+/** One feature of the window as the drift statistics take it: numbers (NaN when missing) or labels. */
+async function currentColumn(project: Project, window: PredictionWindow, column: string, reference: ColumnSketch): Promise<CurrentColumn> {
+  const values = await project.metadata.windowColumn(window, column)
+  if (reference.kind === 'numeric') {
+    return Float64Array.from(values, (v) => (typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN))
+  }
+  return values.map((v) => (v === null ? null : String(v)))
+}
+
+function predictionValue(row: WindowRow, task: Task): number | string {
+  const output = JSON.parse(row.output) as number | string | { label: string }
+  if (task === 'regression') return typeof output === 'number' ? output : Number.NaN
+  return typeof output === 'object' && output !== null ? output.label : String(output)
+}
+
+function measurePerformance(
+  monitor: ResolvedMonitor,
+  rows: readonly WindowRow[],
+  task: Task,
+  classes: readonly string[],
+  registered: Readonly<Record<string, number>>,
+): PerformanceResult {
+  const metric = monitor.spec.performance?.metric ?? (STANDARD_METRICS[task][0] as MetricName)
+  const minLabels = monitor.spec.performance?.minLabels ?? 30
+  const maxDrop = monitor.spec.performance?.maxDrop ?? 0.05
+  // fallback answers are not the model's, so they do not count toward its performance
+  const labelled = rows.filter((r) => r.label !== null && !r.fallback)
+  const reference = typeof registered[metric] === 'number' ? (registered[metric] as number) : null
+  const empty = { metric, labels: labelled.length, value: null, interval: null, reference, drop: null, conceptDrift: false, metrics: {} }
+  if (labelled.length < minLabels)
+    return { ...empty, warning: `${labelled.length} labelled prediction(s); at least ${minLabels} are needed to judge performance` }
+  const { y, predictions } = toPredictions(labelled, task, classes)
+  if (predictions === null) return { ...empty, warning: 'labels do not match the model’s classes' }
+  const spec = metricFor(metric, task)
+  const score = (idx: readonly number[] | null): number => {
+    if (idx === null) return spec.score(y, predictions)
+    const k = Math.max(1, classes.length)
+    const values = new Float64Array(idx.length * k)
+    const yy = new Float64Array(idx.length)
+    idx.forEach((row, i) => {
+      yy[i] = y[row] as number
+      for (let c = 0; c < k; c++) values[i * k + c] = predictions.values[row * k + c] as number
+    })
+    return spec.score(yy, { ...predictions, nRows: idx.length, values })
+  }
+  const metrics: Record<string, number> = {}
+  for (const name of STANDARD_METRICS[task]) {
+    try {
+      const v = metricFor(name, task).score(y, predictions)
+      if (Number.isFinite(v)) metrics[name] = v
+    } catch {
+      // undefined on these rows (one class only, say)
+    }
+  }
+  const value = metrics[metric] ?? null
+  const interval = value === null ? null : bootstrap(labelled.length, score)
+  const drop = value === null || reference === null ? null : spec.direction === 'max' ? reference - value : value - reference
+  return { metric, labels: labelled.length, value, interval, reference, drop, conceptDrift: drop !== null && drop > maxDrop, metrics }
+}
+
+/** Labels as class indices (or targets) and the logged outputs as Predictions. */
+function toPredictions(rows: readonly WindowRow[], task: Task, classes: readonly string[]): { y: Float64Array; predictions: Predictions | null } {
+  const y = new Float64Array(rows.length)
+  if (task === 'regression') {
+    const values = new Float64Array(rows.length)
+    rows.forEach((r, i) => {
+      y[i] = Number(JSON.parse(r.label as string))
+      values[i] = Number(JSON.parse(r.output))
+    })
+    return { y, predictions: { task, nRows: rows.length, classes: [], values } }
+  }
+  const index = new Map(classes.map((c, i) => [c, i]))
+  const values = new Float64Array(rows.length * classes.length)
+  for (const [i, r] of rows.entries()) {
+    const label = index.get(String(JSON.parse(r.label as string)))
+    const output = JSON.parse(r.output) as { probabilities?: Record<string, number> }
+    if (label === undefined || output.probabilities === undefined) return { y, predictions: null }
+    y[i] = label
+    classes.forEach((c, k) => {
+      values[i * classes.length + k] = output.probabilities?.[c] ?? 0
+    })
+  }
+  return { y, predictions: { task, nRows: rows.length, classes, values } }
+}
+
+/** Percentile bootstrap with a fixed seed, so a pass is reproducible. */
+function bootstrap(n: number, score: (idx: readonly number[]) => number): readonly [number, number] | null {
+  let s = 12345
+  const r = () => {
+    s = (s * 1664525 + 1013904223) >>> 0
+    return s / 2 ** 32
+  }
+  const scores: number[] = []
+  for (let b = 0; b < 200; b++) {
+    try {
+      const v = score(Array.from({ length: n }, () => Math.floor(r() * n)))
+      if (Number.isFinite(v)) scores.push(v)
+    } catch {
+      // a resample with one class has no AUC; it is left out
+    }
+  }
+  if (scores.length < 20) return null
+  scores.sort((a, b) => a - b)
+  return [scores[Math.floor(0.025 * scores.length)] as number, scores[Math.min(scores.length - 1, Math.floor(0.975 * scores.length))] as number]
+}
+
+function serviceStats(rows: readonly WindowRow[]): NonNullable<MonitorResult['service']> {
+  const latencies = rows.map((r) => r.latencyMs).sort((a, b) => a - b)
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] as number
+  return { p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99), fallback_rate: rows.filter((r) => r.fallback).length / rows.length, requests: rows.length }
+}

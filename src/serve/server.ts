@@ -1,0 +1,608 @@
+/**
+ * @module `keel serve`: one Fastify server for every deployment in the config. Predict in the
+ * KServe v1 shape and the Open Inference Protocol (v2), feedback, Prometheus metrics, health,
+ * an OpenAPI document; inputs checked against the model signature; a prediction log written
+ * off the request path; versions hot-swapped after a smoke prediction.
+ */
+import { isIP } from 'node:net'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { KeelError } from '../core/errors.js'
+import type { Frame } from '../core/frame.js'
+import { canonicalJson, sha256 } from '../core/hash.js'
+import { newId } from '../core/ids.js'
+import type { Predictions } from '../learn/model.js'
+import type { Project } from '../project.js'
+import { type DeliveryOutcome, type DispatcherOptions, WebhookDispatcher } from './actions.js'
+import { allows, authenticate, RateLimiter, type Role } from './auth.js'
+import { deploymentsFrom } from './deployment.js'
+import { type ServeMetrics, serveMetrics } from './metrics.js'
+import { openApiDocument } from './openapi.js'
+import { PredictionLog } from './prediction-log.js'
+import { PredictionTimeout, type PredictorFactory, predictWithin } from './predictor.js'
+import type { RuleScope } from './rules.js'
+import { DeploymentRuntime, type LoadedVersion, type RuntimeEvent, VersionLoader } from './runtime.js'
+import { type FieldError, instancesToFrame } from './signature.js'
+
+export interface ServeOptions {
+  /** Default 127.0.0.1. Any other address requires API tokens. */
+  readonly host?: string
+  /** Default 8080; 0 picks a free port. */
+  readonly port?: number
+  /** Require API tokens even on the loopback address. */
+  readonly auth?: boolean
+  /** How often aliases and routing are re-read (default 2000 ms). */
+  readonly pollMs?: number
+  /** Builds what answers for a loaded version (default: the native model in this process). */
+  readonly predictor?: PredictorFactory
+  /** Told about swaps, refusals, log write failures and webhook deliveries. */
+  readonly onEvent?: (event: ServeEvent) => void
+  /** Webhook retries (tests shorten the backoff). */
+  readonly webhooks?: DispatcherOptions
+  /** Prediction log batching (tests shorten it). */
+  readonly logFlushMs?: number
+}
+
+export type ServeEvent =
+  | RuntimeEvent
+  | { readonly kind: 'log-error'; readonly message: string }
+  | {
+      readonly kind: 'webhook'
+      readonly deployment: string
+      readonly url: string
+      readonly outcome: DeliveryOutcome
+      readonly attempts: number
+      readonly detail: string
+    }
+
+export interface KeelServer {
+  readonly app: FastifyInstance
+  readonly url: string
+  readonly runtimes: ReadonlyMap<string, DeploymentRuntime>
+  readonly log: PredictionLog
+  readonly metrics: ServeMetrics
+  /** Re-reads aliases and routing now (the server also does so every `pollMs`). */
+  refresh(): Promise<void>
+  /** Stops accepting, lets requests in flight finish, writes the rest of the prediction log. */
+  close(): Promise<void>
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
+
+/** One answered instance, as v1 returns it. */
+type Answer = number | string | { readonly label: string; readonly probabilities: Readonly<Record<string, number>> }
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Starts the server for every deployment in the project's config.
+ *
+ * @example
+ * ```ts
+ * const server = await serve(await openProject('.'), { port: 8080 })
+ * // POST http://127.0.0.1:8080/v1/models/churn:predict {"instances":[{…}]}
+ * await server.close()
+ * ```
+ */
+export async function serve(project: Project, options: ServeOptions = {}): Promise<KeelServer> {
+  const host = options.host ?? '127.0.0.1'
+  const requireAuth = options.auth === true || !LOOPBACK.has(host)
+  if (requireAuth && (await project.metadata.listTokens()).every((t) => t.revokedAt !== null)) {
+    throw new KeelError('SERVE_AUTH_REQUIRED', `serving on ${host} needs API tokens, and none exists`, {
+      hint: 'Create one with `keel tokens create --role predict` (and one with --role admin for reloads), or bind 127.0.0.1.',
+    })
+  }
+  const specs = deploymentsFrom(project.config.deployments)
+  if (specs.length === 0) {
+    throw new KeelError('DEPLOYMENT_INVALID', 'keel.config.ts declares no deployments', {
+      hint: "Add one: deployments: { churn: deployment({ model: 'churn' }) } (docs/serving.md).",
+    })
+  }
+  const events = options.onEvent ?? (() => undefined)
+  const log = new PredictionLog(project.metadata, {
+    ...(options.logFlushMs === undefined ? {} : { flushMs: options.logFlushMs }),
+    onError: (error) => events({ kind: 'log-error', message: (error as Error).message }),
+  })
+  const metrics = serveMetrics(() => log.depth)
+  const webhooks = new WebhookDispatcher({
+    ...options.webhooks,
+    onOutcome: (delivery, outcome, attempts, detail) => {
+      metrics.actions.inc({ deployment: delivery.deployment, outcome })
+      events({ kind: 'webhook', deployment: delivery.deployment, url: delivery.url, outcome, attempts, detail })
+    },
+  })
+  const loader = new VersionLoader(project.registry, options.predictor)
+  const onRuntimeEvent = (event: RuntimeEvent) => {
+    metrics.swaps.inc({ deployment: event.deployment, alias: event.alias, outcome: event.kind })
+    events(event)
+  }
+  const runtimes = new Map(specs.map((spec) => [spec.name, new DeploymentRuntime(spec, loader, project.metadata, onRuntimeEvent)]))
+  let refreshing: Promise<void> = Promise.resolve()
+  const refresh = () => {
+    refreshing = refreshing.then(async () => {
+      for (const runtime of runtimes.values()) await runtime.refresh()
+      loader.retain(new Set([...runtimes.values()].flatMap((r) => r.keys())))
+    })
+    return refreshing
+  }
+  await refresh()
+
+  const limiters = new Map(specs.filter((s) => s.requestsPerMinute !== null).map((s) => [s.name, new RateLimiter(s.requestsPerMinute as number)]))
+  const app = Fastify({ bodyLimit: Math.max(...specs.map((s) => s.maxBodyBytes)), logger: false, return503OnClosing: true })
+
+  const runtimeFor = (name: string): DeploymentRuntime => {
+    const runtime = runtimes.get(name)
+    if (!runtime) throw new HttpError(404, 'DEPLOYMENT_NOT_FOUND', `no deployment named ${JSON.stringify(name)} (serving: ${[...runtimes.keys()].join(', ')})`)
+    return runtime
+  }
+
+  /** Authenticates and rate-limits; returns the key requests are counted under. */
+  const guard = async (request: FastifyRequest, need: Role, deployment?: string): Promise<void> => {
+    let key = request.ip
+    if (requireAuth) {
+      const token = await authenticate(project.metadata, request.headers.authorization)
+      if (!token) throw new HttpError(401, 'SERVE_AUTH_REQUIRED', 'a valid API token is required: Authorization: Bearer <token>')
+      if (!allows(token.role, need)) throw new HttpError(403, 'SERVE_FORBIDDEN', `this route needs the ${need} role; the token has ${token.role}`)
+      key = token.id
+    }
+    const limiter = deployment === undefined ? undefined : limiters.get(deployment)
+    const verdict = limiter?.take(key)
+    if (verdict && !verdict.ok) throw new HttpError(429, 'RATE_LIMITED', 'too many requests', { retryAfterSeconds: verdict.retryAfterSeconds })
+  }
+
+  const respondError = (reply: FastifyReply, error: unknown) => {
+    if (error instanceof HttpError) {
+      if (error.status === 429) void reply.header('retry-after', String(error.extra.retryAfterSeconds))
+      return reply.code(error.status).send({ error: { code: error.code, message: error.message, ...error.extra } })
+    }
+    const e = error as { statusCode?: number; code?: string; message?: string }
+    // Fastify's own client errors (bad JSON, body too large, wrong content type) keep their 4xx
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ error: { code: e.code ?? 'BAD_REQUEST', message: e.message ?? 'bad request' } })
+    }
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } })
+  }
+  app.setErrorHandler((error, _request, reply) => respondError(reply, error))
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }))
+
+  // label children are looked up once per combination, not on every request
+  const children = new Map<string, { requests: { inc(): void }; latency: { observe(v: number): void } }>()
+  const record = (runtime: DeploymentRuntime, route: string, loaded: LoadedVersion | undefined, status: number, seconds: number) => {
+    const version = loaded ? String(loaded.version) : ''
+    const key = `${runtime.name}\u0000${version}\u0000${route}\u0000${status}`
+    let child = children.get(key)
+    if (child === undefined) {
+      const labels = { deployment: runtime.name, model: runtime.spec.model, version, route }
+      child = { requests: metrics.requests.labels({ ...labels, status: String(status) }), latency: metrics.latency.labels(labels) }
+      children.set(key, child)
+    }
+    child.requests.inc()
+    child.latency.observe(seconds)
+  }
+
+  /** Validates, predicts (or falls back), logs; the heart of both protocols. */
+  const predict = async (runtime: DeploymentRuntime, instances: readonly unknown[], key: string | null) => {
+    if (instances.length === 0) throw new HttpError(400, 'INVALID_INPUT', 'no instances to predict')
+    if (instances.length > runtime.spec.maxInstances) {
+      throw new HttpError(
+        413,
+        'TOO_MANY_INSTANCES',
+        `${instances.length} instances is more than this deployment takes per request (${runtime.spec.maxInstances})`,
+      )
+    }
+    const chosen = runtime.choose(key)
+    if (!chosen) throw new HttpError(503, 'SERVE_NOT_READY', `deployment ${runtime.name} has no loaded model version yet`)
+    const { loaded, alias } = chosen
+    const stickyField = runtime.spec.sticky
+    const stripped =
+      stickyField !== null && !loaded.signature.inputs.some((i) => i.name === stickyField)
+        ? instances.map((x) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? omit(x as Record<string, unknown>, stickyField) : x))
+        : instances
+    const built = instancesToFrame(stripped, loaded.signature.inputs)
+    if ('errors' in built) throw new HttpError(400, 'INVALID_INPUT', `${built.count} problem(s) with the instances`, { fields: built.errors as FieldError[] })
+    let answers: Answer[]
+    let fallback = false
+    let answeredBy: { name: string; version: number; alias: string } = { name: loaded.name, version: loaded.version, alias }
+    const started = performance.now()
+    try {
+      const { predictions } = await predictWithin(loaded.predictor, built.frame, runtime.spec.timeoutMs)
+      answers = toAnswers(predictions)
+    } catch (error) {
+      const reason = error instanceof PredictionTimeout ? 'timeout' : 'error'
+      metrics.errors.inc({ deployment: runtime.name, kind: reason })
+      const f = runtime.fallback
+      if (f === null)
+        throw new HttpError(503, 'MODEL_UNAVAILABLE', `the model ${reason === 'timeout' ? 'timed out' : 'failed'} and this deployment has no fallback`)
+      metrics.fallbacks.inc({ deployment: runtime.name, reason })
+      fallback = true
+      if (f.kind === 'value') answers = instances.map(() => f.value)
+      else {
+        const again = instancesToFrame(stripped, f.loaded.signature.inputs)
+        if ('errors' in again) throw new HttpError(503, 'MODEL_UNAVAILABLE', 'the model failed and the fallback model does not take these instances')
+        answers = toAnswers(f.loaded.model.predict(again.frame))
+        answeredBy = { name: f.loaded.name, version: f.loaded.version, alias: 'fallback' }
+      }
+    }
+    const latencyMs = performance.now() - started
+    metrics.predictions.inc({ deployment: runtime.name, model: answeredBy.name, version: String(answeredBy.version), alias: answeredBy.alias }, answers.length)
+    const ids = answers.map(() => newId())
+    const at = Date.now()
+    // logging and shadows happen after the answer is on its way
+    setImmediate(() => void logAndShadow(runtime, stripped, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback))
+    return { answers, ids, fallback, model: answeredBy, loaded }
+  }
+
+  const logAndShadow = async (
+    runtime: DeploymentRuntime,
+    instances: readonly unknown[],
+    frame: Frame,
+    answers: readonly Answer[],
+    ids: readonly string[],
+    at: number,
+    latencyMs: number,
+    by: { name: string; version: number; alias: string },
+    fallback: boolean,
+  ) => {
+    const shadows: Record<string, Answer>[] = answers.map(() => ({}))
+    if (runtime.spec.shadow.aliases.length > 0 && Math.random() * 100 < runtime.spec.shadow.percent) {
+      for (const alias of runtime.spec.shadow.aliases) {
+        const shadow = runtime.serving.get(alias)
+        if (!shadow) continue
+        try {
+          const built = shadow.signature.inputs.every((i) => frame.has(i.name)) ? frame : null
+          const rebuilt =
+            built ??
+            (() => {
+              const r = instancesToFrame(instances, shadow.signature.inputs)
+              return 'frame' in r ? r.frame : null
+            })()
+          if (!rebuilt) continue
+          const outputs = toAnswers((await predictWithin(shadow.predictor, rebuilt, runtime.spec.timeoutMs)).predictions)
+          metrics.shadowPredictions.inc({ deployment: runtime.name, alias }, outputs.length)
+          outputs.forEach((o, i) => {
+            ;(shadows[i] as Record<string, Answer>)[alias] = o
+            if (!sameAnswer(o, answers[i] as Answer)) metrics.shadowDisagreements.inc({ deployment: runtime.name, alias })
+          })
+        } catch {
+          metrics.errors.inc({ deployment: runtime.name, kind: 'shadow' })
+        }
+      }
+    }
+    for (const [i, answer] of answers.entries()) {
+      for (const action of runtime.spec.actions) {
+        if (!action.rule.test(ruleScope(answer, instances[i]))) continue
+        webhooks.send({
+          url: action.webhook,
+          deployment: runtime.name,
+          payload: { deployment: runtime.name, rule: action.rule.text, predictionId: ids[i], at, model: by, prediction: answer, input: instances[i] },
+        })
+      }
+    }
+    if (runtime.spec.sample < 1 && Math.random() >= runtime.spec.sample) return
+    answers.forEach((answer, i) => {
+      const instance = instances[i]
+      const shadow = shadows[i] as Record<string, Answer>
+      const text = JSON.stringify(instance)
+      log.append({
+        id: ids[i] as string,
+        deployment: runtime.name,
+        model: by.name,
+        version: by.version,
+        alias: by.alias,
+        at,
+        inputs: runtime.spec.logInputs === 'full' ? text : null,
+        // instances were checked against one signature, so their key order is the caller's; canonical JSON only where the hash is all that is kept
+        inputsHash: sha256(runtime.spec.logInputs === 'full' ? text : canonicalJson(instance)),
+        output: JSON.stringify(answer),
+        latencyMs,
+        fallback,
+        shadow: Object.keys(shadow).length === 0 ? null : JSON.stringify(shadow),
+        sampleRate: runtime.spec.sample,
+      })
+    })
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get('/v2/health/live', async () => ({ live: true }))
+  const readiness = () => [...runtimes.values()].map((r) => ({ deployment: r.name, ready: r.ready, serving: servingOf(r) }))
+  app.get('/readyz', async (_request, reply) => {
+    const state = readiness()
+    return reply.code(state.every((s) => s.ready) ? 200 : 503).send({ ready: state.every((s) => s.ready), deployments: state })
+  })
+  app.get('/v2/health/ready', async (_request, reply) => {
+    const ready = [...runtimes.values()].every((r) => r.ready)
+    return reply.code(ready ? 200 : 503).send({ ready })
+  })
+
+  app.get('/metrics', async (request, reply) => {
+    if (requireAuth) await guard(request, 'predict')
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+  })
+
+  app.get('/openapi.json', async () => openApiDocument([...runtimes.values()]))
+
+  app.post<{ Params: { name: string } }>('/v1/models/:name(^[^:/]+)::predict', async (request, reply) => {
+    const started = performance.now()
+    const runtime = runtimeFor(request.params.name)
+    let loaded: LoadedVersion | undefined
+    try {
+      await guard(request, 'predict', runtime.name)
+      const body = request.body
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object: {"instances": [...]} or one instance')
+      const b = body as Record<string, unknown>
+      const instances = Object.hasOwn(b, 'instances') ? b.instances : [omit(b, 'key')]
+      if (!Array.isArray(instances)) throw new HttpError(400, 'INVALID_INPUT', '`instances` must be an array of objects')
+      const result = await predict(runtime, instances, stickyKey(runtime, request, b, instances))
+      loaded = result.loaded
+      record(runtime, 'v1.predict', loaded, 200, (performance.now() - started) / 1000)
+      return {
+        predictions: result.answers,
+        ids: result.ids,
+        model: result.model,
+        ...(result.fallback ? { fallback: true } : {}),
+      }
+    } catch (error) {
+      record(runtime, 'v1.predict', loaded, error instanceof HttpError ? error.status : 500, (performance.now() - started) / 1000)
+      return respondError(reply, error)
+    }
+  })
+
+  app.get<{ Params: { name: string } }>('/v2/models/:name', async (request) => {
+    const runtime = runtimeFor(request.params.name)
+    await guard(request, 'predict')
+    const primary = runtime.choose('metadata')?.loaded
+    return {
+      name: runtime.name,
+      versions: [...new Set([...runtime.serving.values()].map((v) => String(v.version)))],
+      platform: 'keel',
+      inputs: (primary?.signature.inputs ?? []).map((i) => ({ name: i.name, datatype: v2Type(i.kind), shape: [-1] })),
+      outputs: primary ? v2Outputs(primary) : [],
+    }
+  })
+
+  app.get<{ Params: { name: string } }>('/v2/models/:name/ready', async (request, reply) => {
+    const runtime = runtimeFor(request.params.name)
+    return reply.code(runtime.ready ? 200 : 503).send({ name: runtime.name, ready: runtime.ready })
+  })
+
+  app.post<{ Params: { name: string } }>('/v2/models/:name/infer', async (request, reply) => {
+    const started = performance.now()
+    const runtime = runtimeFor(request.params.name)
+    let loaded: LoadedVersion | undefined
+    try {
+      await guard(request, 'predict', runtime.name)
+      const body = request.body as { id?: unknown; inputs?: unknown; parameters?: Record<string, unknown> } | null
+      const instances = v2Instances(body)
+      const key = typeof body?.parameters?.key === 'string' ? body.parameters.key : stickyKey(runtime, request, {}, instances)
+      const result = await predict(runtime, instances, key)
+      loaded = result.loaded
+      record(runtime, 'v2.infer', loaded, 200, (performance.now() - started) / 1000)
+      return {
+        model_name: runtime.name,
+        model_version: String(result.model.version),
+        ...(typeof body?.id === 'string' ? { id: body.id } : {}),
+        parameters: { ids: result.ids, alias: result.model.alias, ...(result.fallback ? { fallback: true } : {}) },
+        outputs: v2Answers(result.answers),
+      }
+    } catch (error) {
+      record(runtime, 'v2.infer', loaded, error instanceof HttpError ? error.status : 500, (performance.now() - started) / 1000)
+      return respondError(reply, error)
+    }
+  })
+
+  app.post('/v1/feedback', async (request, reply) => {
+    try {
+      await guard(request, 'predict')
+      const items = feedbackItems(request.body)
+      // predictions still waiting in the log buffer must be found
+      await log.flush()
+      const result = await project.metadata.recordFeedback(items.map((f) => ({ predictionId: f.id, label: JSON.stringify(f.label), at: Date.now() })))
+      return reply.code(result.recorded === 0 ? 404 : 200).send({ recorded: result.recorded, unknown: result.unknown })
+    } catch (error) {
+      return respondError(reply, error)
+    }
+  })
+
+  app.post('/admin/reload', async (request, reply) => {
+    try {
+      await guard(request, 'admin')
+      await refresh()
+      return { deployments: readiness() }
+    } catch (error) {
+      return respondError(reply, error)
+    }
+  })
+
+  app.get('/admin/deployments', async (request, reply) => {
+    try {
+      await guard(request, 'admin')
+      return {
+        deployments: [...runtimes.values()].map((r) => ({
+          deployment: r.name,
+          model: r.spec.model,
+          traffic: r.traffic,
+          ready: r.ready,
+          serving: servingOf(r),
+        })),
+      }
+    } catch (error) {
+      return respondError(reply, error)
+    }
+  })
+
+  const address = await app.listen({ host, port: options.port ?? 8080 })
+  const timer = setInterval(() => void refresh().catch(() => undefined), options.pollMs ?? 2000)
+  timer.unref()
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    url: isIP(host) === 6 ? address : address.replace('0.0.0.0', '127.0.0.1'),
+    runtimes,
+    log,
+    metrics,
+    refresh,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer)
+        await app.close()
+        // shadows and logging run after each answer; let the last of them append
+        await new Promise((resolve) => setImmediate(resolve))
+        await refreshing.catch(() => undefined)
+        await log.close()
+        await webhooks.close()
+      })()
+      return closing
+    },
+  }
+}
+
+function omit(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  if (!Object.hasOwn(record, key)) return record
+  const { [key]: _, ...rest } = record
+  return rest
+}
+
+function servingOf(r: DeploymentRuntime): Record<string, number> {
+  return Object.fromEntries([...r.serving].map(([alias, v]) => [alias, v.version]))
+}
+
+/** The sticky key: the request's `key`, an `x-keel-key` header, or the first instance's sticky field. */
+function stickyKey(runtime: DeploymentRuntime, request: FastifyRequest, body: Record<string, unknown>, instances: readonly unknown[]): string | null {
+  if (typeof body.key === 'string' || typeof body.key === 'number') return String(body.key)
+  const header = request.headers['x-keel-key']
+  if (typeof header === 'string' && header !== '') return header
+  const field = runtime.spec.sticky
+  const first = instances[0]
+  if (field !== null && typeof first === 'object' && first !== null) {
+    const v = (first as Record<string, unknown>)[field]
+    if (typeof v === 'string' || typeof v === 'number') return String(v)
+  }
+  return null
+}
+
+function toAnswers(p: Predictions): Answer[] {
+  if (p.task === 'regression') return Array.from(p.values)
+  const k = p.classes.length
+  return Array.from({ length: p.nRows }, (_, i) => {
+    let best = 0
+    const probabilities: Record<string, number> = {}
+    for (let c = 0; c < k; c++) {
+      const v = p.values[i * k + c] as number
+      probabilities[p.classes[c] as string] = v
+      if (v > (p.values[i * k + best] as number)) best = c
+    }
+    return { label: p.classes[best] as string, probabilities }
+  })
+}
+
+/** What a decision rule sees of one answer. */
+function ruleScope(answer: Answer, instance: unknown): RuleScope {
+  const input = typeof instance === 'object' && instance !== null ? (instance as Record<string, unknown>) : {}
+  if (typeof answer === 'number') return { value: answer, input }
+  if (typeof answer === 'string') return { label: answer, input }
+  const probabilities = Object.values(answer.probabilities)
+  // binary: the second class (sorted) is the positive one, as in the metrics; multiclass: the top class
+  const p = probabilities.length === 2 ? (probabilities[1] as number) : Math.max(...probabilities)
+  return { p, label: answer.label, probabilities: answer.probabilities, input }
+}
+
+function sameAnswer(a: Answer, b: Answer): boolean {
+  if (typeof a === 'object' && typeof b === 'object') return a.label === b.label
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b))
+  return a === b
+}
+
+function v2Type(kind: string): string {
+  return kind === 'category' ? 'BYTES' : kind === 'boolean' ? 'BOOL' : kind === 'timestamp' ? 'INT64' : 'FP64'
+}
+
+function v2Outputs(loaded: LoadedVersion): { name: string; datatype: string; shape: number[] }[] {
+  return loaded.signature.output.task === 'regression'
+    ? [{ name: 'predictions', datatype: 'FP64', shape: [-1] }]
+    : [
+        { name: 'label', datatype: 'BYTES', shape: [-1] },
+        { name: 'probabilities', datatype: 'FP64', shape: [-1, loaded.signature.output.classes.length] },
+      ]
+}
+
+/** Open Inference Protocol tensors (one per feature, `[n]` or `[n, 1]`) as instances. */
+function v2Instances(body: { inputs?: unknown } | null): Record<string, unknown>[] {
+  if (typeof body !== 'object' || body === null || !Array.isArray(body.inputs) || body.inputs.length === 0) {
+    throw new HttpError(400, 'INVALID_INPUT', 'the body must have `inputs`: a non-empty array of tensors {name, shape, datatype, data}')
+  }
+  let n: number | undefined
+  const columns: [string, unknown[]][] = []
+  for (const [i, tensor] of body.inputs.entries()) {
+    const t = tensor as { name?: unknown; shape?: unknown; data?: unknown }
+    if (typeof t !== 'object' || t === null || typeof t.name !== 'string') throw new HttpError(400, 'INVALID_INPUT', `inputs[${i}] needs a string name`)
+    if (
+      !Array.isArray(t.shape) ||
+      t.shape.length < 1 ||
+      t.shape.length > 2 ||
+      !t.shape.every((d) => Number.isInteger(d) && d >= 0) ||
+      (t.shape.length === 2 && t.shape[1] !== 1)
+    ) {
+      throw new HttpError(400, 'INVALID_INPUT', `inputs[${i}] (${t.name}): shape must be [n] or [n, 1]`)
+    }
+    if (!Array.isArray(t.data)) throw new HttpError(400, 'INVALID_INPUT', `inputs[${i}] (${t.name}): data must be an array`)
+    const data = (t.data as unknown[]).flat()
+    if (data.length !== t.shape[0])
+      throw new HttpError(400, 'INVALID_INPUT', `inputs[${i}] (${t.name}): ${data.length} values for shape [${t.shape.join(', ')}]`)
+    if (n !== undefined && data.length !== n)
+      throw new HttpError(400, 'INVALID_INPUT', `inputs[${i}] (${t.name}) has ${data.length} rows; the others have ${n}`)
+    n = data.length
+    columns.push([t.name, data])
+  }
+  return Array.from({ length: n ?? 0 }, (_, row) => Object.fromEntries(columns.map(([name, data]) => [name, data[row]])))
+}
+
+function v2Answers(answers: readonly Answer[]) {
+  const first = answers[0]
+  if (typeof first === 'object' && first !== null) {
+    const classes = Object.keys(first.probabilities)
+    const objects = answers as { label: string; probabilities: Record<string, number> }[]
+    return [
+      { name: 'label', datatype: 'BYTES', shape: [answers.length], data: objects.map((a) => a.label) },
+      {
+        name: 'probabilities',
+        datatype: 'FP64',
+        shape: [answers.length, classes.length],
+        data: objects.flatMap((a) => classes.map((c) => a.probabilities[c])),
+      },
+    ]
+  }
+  return [{ name: 'predictions', datatype: typeof first === 'string' ? 'BYTES' : 'FP64', shape: [answers.length], data: answers }]
+}
+
+/** `{id, label}`, `{feedback: [{id, label}, …]}` or `[{id, label}, …]`. */
+function feedbackItems(body: unknown): { id: string; label: unknown }[] {
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === 'object' && body !== null && Array.isArray((body as { feedback?: unknown }).feedback)
+      ? (body as { feedback: unknown[] }).feedback
+      : [body]
+  if (list.length === 0 || list.length > 10_000) throw new HttpError(400, 'INVALID_INPUT', 'send 1 to 10,000 feedback items')
+  return list.map((item, i) => {
+    const f = item as { id?: unknown; label?: unknown }
+    if (typeof f !== 'object' || f === null || typeof f.id !== 'string' || f.id === '')
+      throw new HttpError(400, 'INVALID_INPUT', `feedback[${i}]: id must be a prediction id (string)`)
+    if (
+      !Object.hasOwn(f, 'label') ||
+      f.label === null ||
+      (typeof f.label !== 'string' && typeof f.label !== 'number' && typeof f.label !== 'boolean') ||
+      (typeof f.label === 'number' && !Number.isFinite(f.label))
+    ) {
+      throw new HttpError(400, 'INVALID_INPUT', `feedback[${i}]: label must be a string, a finite number or a boolean`)
+    }
+    return { id: f.id, label: f.label }
+  })
+}

@@ -1,0 +1,118 @@
+/**
+ * @module Checking prediction inputs against a model version's signature: every field named,
+ * typed and present; what is wrong is reported per instance and field, never thrown as a crash.
+ */
+import type { ColumnKind } from '../core/frame.js'
+import { columnFromValues, Frame } from '../core/frame.js'
+import type { ModelVersion } from '../stores/metadata-store.js'
+
+export interface SignatureInput {
+  readonly name: string
+  readonly kind: ColumnKind
+  readonly levels?: readonly string[]
+}
+
+export interface Signature {
+  readonly inputs: readonly SignatureInput[]
+  readonly output: { readonly task: string; readonly label: string; readonly classes: readonly string[] }
+}
+
+/** One problem with one field of one instance. */
+export interface FieldError {
+  /** Index of the instance (row) in the request. */
+  readonly instance: number
+  readonly field: string
+  readonly message: string
+}
+
+/** The signature a version was registered with. */
+export function signatureOf(version: Pick<ModelVersion, 'signature'>): Signature {
+  return version.signature as unknown as Signature
+}
+
+const KIND_TEXT: Record<ColumnKind, string> = {
+  number: 'a finite number or null',
+  category: 'a string or null',
+  boolean: 'true, false or null',
+  timestamp: 'an ISO 8601 time or epoch milliseconds, or null',
+}
+
+/** The value as the column wants it, or undefined when it has the wrong type. */
+function accept(kind: ColumnKind, v: unknown): unknown {
+  if (v === null) return null
+  switch (kind) {
+    case 'number':
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+    case 'category':
+      return typeof v === 'string' ? v : undefined
+    case 'boolean':
+      return typeof v === 'boolean' ? v : undefined
+    case 'timestamp': {
+      if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+      if (typeof v !== 'string') return undefined
+      const t = Date.parse(v)
+      return Number.isNaN(t) ? undefined : t
+    }
+  }
+}
+
+/** How many field errors a response lists; the count says how many there were. */
+export const MAX_FIELD_ERRORS = 20
+
+/**
+ * Turns instances (objects keyed by input name) into a Frame in the signature's column order,
+ * or lists what is wrong: not an object, a missing field (send `null` for a missing value), an
+ * unknown field, or a value of the wrong type.
+ *
+ * @example
+ * ```ts
+ * const result = instancesToFrame([{ temp: 12.5, city: 'Oslo' }], signature.inputs)
+ * if ('errors' in result) reply.code(400).send({ errors: result.errors })
+ * ```
+ */
+export function instancesToFrame(
+  instances: readonly unknown[],
+  inputs: readonly SignatureInput[],
+): { readonly frame: Frame } | { readonly errors: readonly FieldError[]; readonly count: number } {
+  const errors: FieldError[] = []
+  let count = 0
+  const report = (instance: number, field: string, message: string) => {
+    count++
+    if (errors.length < MAX_FIELD_ERRORS) errors.push({ instance, field, message })
+  }
+  const known = new Set(inputs.map((i) => i.name))
+  const cells = inputs.map(() => new Array<unknown>(instances.length))
+  instances.forEach((instance, row) => {
+    if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
+      report(row, '', 'must be an object of feature values')
+      return
+    }
+    const record = instance as Record<string, unknown>
+    for (const key of Object.keys(record)) if (!known.has(key)) report(row, key, `unknown field (the model takes ${[...known].join(', ')})`)
+    inputs.forEach((input, c) => {
+      if (!Object.hasOwn(record, input.name)) {
+        report(row, input.name, 'missing (send null for a missing value)')
+        return
+      }
+      const value = accept(input.kind, record[input.name])
+      if (value === undefined) report(row, input.name, `must be ${KIND_TEXT[input.kind]}; got ${describe(record[input.name])}`)
+      else (cells[c] as unknown[])[row] = value
+    })
+  })
+  if (count > 0) return { errors, count }
+  const columns = Object.fromEntries(inputs.map((input, c) => [input.name, columnFromValues(input.name, cells[c] as unknown[], input.kind)]))
+  return { frame: new Frame(columns) }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object' && v !== null) return 'an object'
+  return String(v)
+}
+
+/** A one-row frame of typical values (zeros, the first level, false, epoch 0) for the smoke prediction before a swap. */
+export function smokeFrame(inputs: readonly SignatureInput[]): Frame {
+  const value = (i: SignatureInput): unknown => (i.kind === 'category' ? (i.levels?.[0] ?? 'x') : i.kind === 'boolean' ? false : 0)
+  return new Frame(Object.fromEntries(inputs.map((i) => [i.name, columnFromValues(i.name, [value(i)], i.kind)])))
+}
