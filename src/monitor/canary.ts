@@ -1,6 +1,6 @@
 /**
  * @module Canary analysis: with a challenger taking traffic, compare it with the champion on
- * live feedback. Classification: the share of correct answers, by a two-sided two-proportion
+ * live feedback since the canary began. Classification: the share of correct answers, by a two-sided two-proportion
  * z-test (pooled); regression: the squared errors, by Welch's t-test with a normal tail (the
  * samples required are large enough for it). Below the minimum sample per arm, no verdict.
  */
@@ -11,11 +11,17 @@ import { erfc } from './stats/special.js'
 export interface CanaryPolicy {
   /** Labelled predictions needed per arm before judging (default 100). */
   readonly minSamples?: number
+  /**
+   * The canary's budget: once both arms have this many labelled predictions and the challenger
+   * has not proved significantly better, the verdict is `not better` and `autoRollback` ends it.
+   * Unset, an undecided canary runs until someone acts.
+   */
+  readonly maxSamples?: number
   /** Significance level (default 0.05). */
   readonly alpha?: number
   /** Promote the challenger when it is significantly better. */
   readonly autoPromote?: boolean
-  /** End the canary when the challenger is significantly worse. */
+  /** End the canary when the challenger is significantly worse (or, with `maxSamples`, not better by then). */
   readonly autoRollback?: boolean
 }
 
@@ -31,8 +37,11 @@ export interface CanaryAnalysis {
   readonly challenger: ArmStats
   readonly statistic: number | null
   readonly pValue: number | null
-  /** `better`/`worse`: significant at alpha; `inconclusive`: not significant; `insufficient`: too few labels. */
-  readonly verdict: 'better' | 'worse' | 'inconclusive' | 'insufficient'
+  /**
+   * `better`/`worse`: significant at alpha; `inconclusive`: not significant yet; `not better`: not
+   * significant with `maxSamples` per arm reached; `insufficient`: too few labels.
+   */
+  readonly verdict: 'better' | 'worse' | 'inconclusive' | 'not better' | 'insufficient'
   readonly reason: string
 }
 
@@ -93,8 +102,20 @@ export function analyzeCanary(rows: readonly WindowRow[], task: Task, policy: Ca
   const pValue = twoSided(z)
   const what = regression ? 'mean squared error' : 'accuracy'
   const numbers = `${what} ${challenger.score.toPrecision(4)} (challenger, n=${challenger.n}) vs ${champion.score.toPrecision(4)} (champion, n=${champion.n}), p=${pValue.toPrecision(3)}`
-  if (pValue >= alpha)
+  if (pValue >= alpha) {
+    const spent = policy.maxSamples !== undefined && champion.n >= policy.maxSamples && challenger.n >= policy.maxSamples
+    if (spent)
+      return {
+        test,
+        champion,
+        challenger,
+        statistic: z,
+        pValue,
+        verdict: 'not better',
+        reason: `challenger not significantly better at ${alpha} after ${policy.maxSamples} labelled predictions per arm: ${numbers}`,
+      }
     return { test, champion, challenger, statistic: z, pValue, verdict: 'inconclusive', reason: `no significant difference at ${alpha}: ${numbers}` }
+  }
   const verdict = z > 0 ? 'better' : 'worse'
   return { test, champion, challenger, statistic: z, pValue, verdict, reason: `challenger significantly ${verdict} at ${alpha}: ${numbers}` }
 }

@@ -82,6 +82,7 @@ const schema = z.strictObject({
   canary: z
     .strictObject({
       minSamples: z.number().int().min(10).optional(),
+      maxSamples: z.number().int().min(10).optional(),
       alpha: z.number().gt(0).lt(1).optional(),
       autoPromote: z.boolean().optional(),
       autoRollback: z.boolean().optional(),

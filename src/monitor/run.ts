@@ -133,7 +133,7 @@ export async function runMonitor(project: Project, name: string, options: RunMon
     warnings,
   }
   const alerts = await judgeAlerts(project, monitor, deployment.model, partial, { now, dryRun: options.dryRun === true })
-  const canary = await judgeCanary(project, monitor, deployment.model, rows, options.dryRun === true)
+  const canary = await judgeCanary(project, monitor, deployment.model, now, options.dryRun === true)
   const result: MonitorResult = { ...partial, alerts, canary }
   await project.metadata.saveMonitorResult({ monitor: name, at: now, windowStart: window.since, windowEnd: now, result: JSON.stringify(result) })
   return result
@@ -144,7 +144,7 @@ async function judgeCanary(
   project: Project,
   monitor: ResolvedMonitor,
   model: string,
-  rows: readonly WindowRow[],
+  now: number,
   dryRun: boolean,
 ): Promise<MonitorResult['canary']> {
   const policy = monitor.spec.canary
@@ -152,16 +152,16 @@ async function judgeCanary(
   const state = await routingState(project.registry, model)
   if (state.challenger === null || (state.traffic?.challenger ?? 0) <= 0) return null
   const record = await project.registry.get({ name: model, version: state.challenger })
-  // only answers given since the split began, by the versions now in each arm: a window that
-  // reaches back past the canary (or past a promotion) must not judge yesterday's champion
+  // every answer since the split began (not the monitor's window, which is sized for drift), by
+  // the versions now in each arm: earlier answers of another champion must not be judged
   const since = state.since ?? 0
-  const armRows = rows.filter(
-    (r) => r.at >= since && ((r.alias === 'champion' && r.version === state.champion) || (r.alias === 'challenger' && r.version === state.challenger)),
+  const armRows = (await project.metadata.windowRows({ deployment: monitor.deployment, since, until: now })).filter(
+    (r) => (r.alias === 'champion' && r.version === state.champion) || (r.alias === 'challenger' && r.version === state.challenger),
   )
   const analysis = analyzeCanary(armRows, (record.signature as { output?: { task?: Task } }).output?.task ?? 'binary', policy)
   const by = { actor: `monitor:${monitor.name}`, at: Date.now(), reason: `canary analysis: ${analysis.reason}` }
   let action: 'promoted' | 'rolled back' | null = null
-  if (!dryRun && analysis.verdict === 'worse' && policy.autoRollback) {
+  if (!dryRun && (analysis.verdict === 'worse' || analysis.verdict === 'not better') && policy.autoRollback) {
     await project.metadata.setRouting(model, null, by)
     action = 'rolled back'
   } else if (!dryRun && analysis.verdict === 'better' && policy.autoPromote) {

@@ -48,4 +48,21 @@ describe('canary analysis', () => {
     ]
     expect(analyzeCanary(same, 'binary').verdict).toBe('inconclusive')
   })
+
+  it('decides "not better" once both arms reach maxSamples without a significant gain, and not before', () => {
+    const arms = (n: number) => [
+      ...Array.from({ length: n }, (_, i) => row('champion', { label: 'a' }, i % 4 === 0 ? 'b' : 'a', i)),
+      ...Array.from({ length: n }, (_, i) => row('challenger', { label: 'a' }, i % 5 === 0 ? 'b' : 'a', i)),
+    ]
+    expect(analyzeCanary(arms(199), 'binary', { maxSamples: 200 }).verdict).toBe('inconclusive')
+    const spent = analyzeCanary(arms(200), 'binary', { maxSamples: 200 })
+    expect(spent.verdict).toBe('not better')
+    expect(spent.reason).toMatch(/^challenger not significantly better at 0.05 after 200 labelled predictions per arm: accuracy 0.8000/)
+    // a significant gain is still a gain when the budget is spent
+    const better = [
+      ...Array.from({ length: 300 }, (_, i) => row('champion', { label: 'a' }, i % 2 === 0 ? 'b' : 'a', i)),
+      ...Array.from({ length: 300 }, (_, i) => row('challenger', { label: 'a' }, i % 10 === 0 ? 'b' : 'a', i)),
+    ]
+    expect(analyzeCanary(better, 'binary', { maxSamples: 200 }).verdict).toBe('better')
+  })
 })
