@@ -80,7 +80,7 @@ export type { CrossValidateOptions, CrossValidation, FoldResult, Split } from '.
 export { crossValidate, holdout, kFold, stratifiedKFold, timeSplit } from './learn/validation/index.js'
 export type { LineageNode } from './lineage.js'
 export type { ActionOutcome, AlertOutcome } from './monitor/alerts.js'
-export type { AlertAction, AlertSpec, MonitorSpec, ResolvedMonitor } from './monitor/monitor-spec.js'
+export type { AlertAction, AlertSpec, MonitorSpec, ResolvedMonitor, ResolvedWindow, WindowSpec } from './monitor/monitor-spec.js'
 export { monitor, monitorFrom } from './monitor/monitor-spec.js'
 export type { ReferenceProfile } from './monitor/reference.js'
 export { referenceProfile } from './monitor/reference.js'

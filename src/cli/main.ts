@@ -14,6 +14,7 @@ import { registerGc } from './commands/gc.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage, registerModels } from './commands/models.js'
 import { registerMonitor } from './commands/monitor.js'
+import { registerQuickstart } from './commands/quickstart.js'
 import { registerRuns } from './commands/runs.js'
 import { registerScheduler } from './commands/scheduler.js'
 import { registerServe } from './commands/serve.js'
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
       ...(opts.env === undefined ? {} : { env: opts.env }),
     })
   }
+  registerQuickstart(program, context)
   registerInit(program, context)
   registerRuns(program, context)
   registerConfig(program, context)

@@ -336,10 +336,16 @@ export const ERRORS = {
     hint: 'Correct the monitor in keel.config.ts (docs/monitoring.md lists every field and default).',
     retryable: false,
   },
+  QUICKSTART_FAILED: {
+    status: 500,
+    exit: 1,
+    hint: 'The quickstart stopped at the step named; its project is left as it was for a look (keel models list, keel monitor history). Report it with the output.',
+    retryable: false,
+  },
   SCHEDULE_INVALID: {
     status: 400,
     exit: 2,
-    hint: 'Correct the schedule in keel.config.ts: a five-field cron expression (UTC) and a job such as "train <model>" or "snapshot <dataset>".',
+    hint: 'Correct the schedule in keel.config.ts: a five-field cron expression (UTC) or a trigger ("snapshot <dataset>", "alert <monitor>.<alert>"), and a job such as "train <model>" or "snapshot <dataset>".',
     retryable: false,
   },
   CLI_USAGE: {

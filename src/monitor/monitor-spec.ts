@@ -25,11 +25,20 @@ export interface AlertSpec {
   readonly actions?: readonly AlertAction[]
 }
 
+/** A count window: the newest `last` predictions of the deployment, optionally only those of the last `within`. */
+export interface WindowSpec {
+  readonly last: number
+  readonly within?: string
+}
+
 export interface MonitorSpec {
   /** The deployment whose prediction log is watched. */
   readonly deployment: string
-  /** The window each pass looks at, ending now (default `1h`). */
-  readonly window?: string
+  /**
+   * The predictions each pass looks at (default `1h`): a duration ending now (`'1d'`), the newest
+   * N predictions (`{ last: 1000 }`), or the newest N within a duration (`{ last: 1000, within: '1d' }`).
+   */
+  readonly window?: string | WindowSpec
   readonly drift?: {
     /** Per-column overrides: test, threshold, minimum rows, binning. */
     readonly columns?: Readonly<Record<string, ColumnDriftOptions>>
@@ -56,7 +65,7 @@ export interface MonitorSpec {
  * ```ts
  * monitors: {
  *   churn: monitor({
- *     deployment: 'churn', window: '1d',
+ *     deployment: 'churn', window: '1d', // or { last: 1000 }, { last: 1000, within: '1d' }
  *     alerts: { drift: { when: 'drift.share >= 0.5', actions: [{ webhook: 'https://ops.example/hook' }, { retrain: true }] } },
  *   }),
  * }
@@ -76,7 +85,8 @@ const action = z.union([
 ])
 const schema = z.strictObject({
   deployment: z.string().min(1),
-  window: z.string().optional(),
+  // checked by resolveWindow, which names the wrong part
+  window: z.unknown().optional(),
   drift: z.strictObject({ columns: z.record(z.string(), z.record(z.string(), z.unknown())).optional(), share: z.number().gt(0).max(1).optional() }).optional(),
   performance: z.strictObject({ metric: metric.optional(), maxDrop: z.number().min(0).optional(), minLabels: z.number().int().min(1).optional() }).optional(),
   canary: z
@@ -103,11 +113,21 @@ export interface ResolvedAlert {
   readonly actions: readonly AlertAction[]
 }
 
+/** A monitor's window: a duration back from the pass, a count of the newest predictions, or both. */
+export interface ResolvedWindow {
+  /** Milliseconds back from the end of the window; null for a count without a time bound. */
+  readonly ms: number | null
+  /** At most this many predictions, the newest; null for a time window. */
+  readonly last: number | null
+  /** For people: `1h`, `last 1000`, `last 1000 within 1d`. */
+  readonly text: string
+}
+
 export interface ResolvedMonitor {
   readonly name: string
   readonly spec: MonitorSpec
   readonly deployment: string
-  readonly windowMs: number
+  readonly window: ResolvedWindow
   readonly alerts: readonly ResolvedAlert[]
 }
 
@@ -130,8 +150,7 @@ export function monitorFrom(declared: Readonly<Record<string, unknown>>, name: s
     throw invalid(name, `${issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\` ` : ''}${issue?.message ?? 'is invalid'}`)
   }
   const spec = raw as MonitorSpec
-  const windowMs = parseDuration(spec.window ?? '1h')
-  if (windowMs === undefined || windowMs <= 0) throw invalid(name, `window "${spec.window}" is not a duration like 1h or 1d`)
+  const window = resolveWindow(name, spec.window === undefined ? '1h' : spec.window)
   const alerts = Object.entries(spec.alerts ?? {}).map(([alert, a]): ResolvedAlert => {
     const forMs = a.for === undefined ? 0 : parseDuration(a.for)
     if (forMs === undefined) throw invalid(name, `alert ${alert}: for "${a.for}" is not a duration like 10m`)
@@ -143,5 +162,24 @@ export function monitorFrom(declared: Readonly<Record<string, unknown>>, name: s
     }
     return { name: alert, rule, forMs, actions: a.actions ?? [{ log: true }] }
   })
-  return { name, spec, deployment: spec.deployment, windowMs, alerts }
+  return { name, spec, deployment: spec.deployment, window, alerts }
+}
+
+const WINDOW_FORMS = 'a duration like "1h" or "1d", { last: 1000 } (the newest 1,000 predictions) or { last: 1000, within: "1d" }'
+
+function resolveWindow(name: string, window: unknown): ResolvedWindow {
+  const duration = (text: unknown, field: string): number => {
+    const ms = typeof text === 'string' ? parseDuration(text) : undefined
+    if (ms === undefined || ms <= 0) throw invalid(name, `\`${field}\` ${JSON.stringify(text)} is not a duration like 1h or 1d`)
+    return ms
+  }
+  if (typeof window === 'string') return { ms: duration(window, 'window'), last: null, text: window }
+  if (typeof window !== 'object' || window === null || Array.isArray(window)) throw invalid(name, `\`window\` must be ${WINDOW_FORMS}`)
+  const { last, within, ...rest } = window as Record<string, unknown>
+  const unknown = Object.keys(rest)[0]
+  if (unknown !== undefined) throw invalid(name, `\`window.${unknown}\` is not a window field (use last, and optionally within)`)
+  if (typeof last !== 'number' || !Number.isSafeInteger(last) || last < 1)
+    throw invalid(name, `\`window.last\` must be a whole number of predictions, at least 1; got ${JSON.stringify(last) ?? 'nothing'}`)
+  if (within === undefined) return { ms: null, last, text: `last ${last}` }
+  return { ms: duration(within, 'window.within'), last, text: `last ${last} within ${String(within)}` }
 }

@@ -112,7 +112,8 @@ export async function monitorReport(project: Project, name: string): Promise<str
   const sections: string[] = []
   if (latest?.model) {
     const reference = await referenceProfile(project, latest.model.name, latest.model.version)
-    const window = { deployment: monitor.deployment, since: latest.window.start, until: latest.window.end }
+    const { start, end, last } = latest.window
+    const window = { deployment: monitor.deployment, since: start, until: end, ...(last === undefined ? {} : { last }) }
     const figures: string[] = []
     for (const [column, sketch] of Object.entries(reference.features)) {
       const { labels, edges, reference: ref } = referenceShares(sketch)
@@ -158,10 +159,17 @@ export async function monitorReport(project: Project, name: string): Promise<str
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Keel monitor ${esc(name)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}.grid{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}figcaption{font-size:12px;color:#555}</style></head>
 <body><h1>Monitor ${esc(name)} — deployment ${esc(monitor.deployment)}</h1>
-<p>${passes.length} stored pass(es)${latest ? `; latest ${new Date(latest.at).toISOString()} over ${latest.window.rows} predictions${latest.model ? ` of ${esc(latest.model.name)}@${latest.model.version}` : ''}` : ''}.</p>
+<p>${passes.length} stored pass(es)${latest ? `; latest ${new Date(latest.at).toISOString()} over ${describeWindow(latest.window)}${latest.model ? ` of ${esc(latest.model.name)}@${latest.model.version}` : ''}` : ''}.</p>
 ${alerts ? `<h2>Alerts</h2><ul>${alerts}</ul>` : ''}
 ${(latest?.warnings ?? []).map((w) => `<p><i>${esc(w)}</i></p>`).join('')}
 ${sections.join('\n')}
 </body></html>
 `
+}
+
+/** `1000 predictions (the newest, window of 1000) from … to …`, for the report's summary line. */
+function describeWindow(w: MonitorResult['window']): string {
+  const span = `${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}`
+  if (w.last === undefined) return `${w.rows} predictions (${span})`
+  return `the newest ${w.rows} predictions (count window of ${w.last}; ${w.rows === 0 ? 'none logged' : span})`
 }

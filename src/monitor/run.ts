@@ -39,7 +39,12 @@ export interface MonitorResult {
   readonly monitor: string
   readonly deployment: string
   readonly at: number
-  readonly window: { readonly start: number; readonly end: number; readonly rows: number }
+  /**
+   * The predictions the pass read: `rows` of them from `start` to `end`. A time window runs from
+   * its bound to the pass; a count window (`last`, the number it asks for) starts at its oldest
+   * prediction and ends at the pass.
+   */
+  readonly window: { readonly start: number; readonly end: number; readonly rows: number; readonly last?: number }
   /** The model version most of the window's predictions came from, and its reference. */
   readonly model: { readonly name: string; readonly version: number; readonly referenceRows: number } | null
   readonly drift: {
@@ -83,14 +88,13 @@ export async function runMonitor(project: Project, name: string, options: RunMon
   const monitor = monitorFrom(project.config.monitors, name)
   const deployment = deploymentFrom(project.config.deployments, monitor.deployment)
   const now = options.now ?? Date.now()
-  const window: PredictionWindow = { deployment: monitor.deployment, since: now - monitor.windowMs, until: now }
+  const window = predictionWindow(monitor, now)
   const rows = await project.metadata.windowRows(window)
-  const warnings: string[] = []
+  const warnings: string[] = windowWarnings(monitor, window, rows.length)
   const version = mostCommon(rows.map((r) => r.version))
   let model: MonitorResult['model'] = null
   let drift: MonitorResult['drift'] = null
   let performance: PerformanceResult | null = null
-  if (rows.length === 0) warnings.push(`no predictions in the window (${new Date(window.since).toISOString()} – ${new Date(now).toISOString()})`)
   if (version !== undefined) {
     const reference = await referenceProfile(project, deployment.model, version)
     model = { name: deployment.model, version, referenceRows: reference.rows }
@@ -125,7 +129,13 @@ export async function runMonitor(project: Project, name: string, options: RunMon
     monitor: name,
     deployment: monitor.deployment,
     at: now,
-    window: { start: window.since, end: now, rows: rows.length },
+    window: {
+      // a count window starts at its oldest prediction; an empty one without a time bound is empty at the pass
+      start: window.last === undefined ? window.since : (rows[0]?.at ?? (monitor.window.ms === null ? now : window.since)),
+      end: now,
+      rows: rows.length,
+      ...(window.last === undefined ? {} : { last: window.last }),
+    },
     model,
     drift,
     performance,
@@ -135,18 +145,12 @@ export async function runMonitor(project: Project, name: string, options: RunMon
   const alerts = await judgeAlerts(project, monitor, deployment.model, partial, { now, dryRun: options.dryRun === true })
   const canary = await judgeCanary(project, monitor, deployment.model, now, options.dryRun === true)
   const result: MonitorResult = { ...partial, alerts, canary }
-  await project.metadata.saveMonitorResult({ monitor: name, at: now, windowStart: window.since, windowEnd: now, result: JSON.stringify(result) })
+  await project.metadata.saveMonitorResult({ monitor: name, at: now, windowStart: result.window.start, windowEnd: now, result: JSON.stringify(result) })
   return result
 }
 
 /** While the challenger has a share of traffic, compares it with the champion and applies the policy. */
-async function judgeCanary(
-  project: Project,
-  monitor: ResolvedMonitor,
-  model: string,
-  now: number,
-  dryRun: boolean,
-): Promise<MonitorResult['canary']> {
+async function judgeCanary(project: Project, monitor: ResolvedMonitor, model: string, now: number, dryRun: boolean): Promise<MonitorResult['canary']> {
   const policy = monitor.spec.canary
   if (policy === undefined) return null
   const state = await routingState(project.registry, model)
@@ -177,6 +181,22 @@ async function judgeCanary(
       details: { reason: analysis.reason, challenger: state.challenger },
     })
   return { ...analysis, action }
+}
+
+/** The predictions a pass of `monitor` ending at `now` reads. */
+function predictionWindow(monitor: ResolvedMonitor, now: number): PredictionWindow {
+  const { ms, last } = monitor.window
+  return { deployment: monitor.deployment, since: ms === null ? 0 : now - ms, until: now, ...(last === null ? {} : { last }) }
+}
+
+function windowWarnings(monitor: ResolvedMonitor, window: PredictionWindow, rows: number): string[] {
+  const span = `${new Date(window.since).toISOString()} – ${new Date(window.until).toISOString()}`
+  if (window.last === undefined) return rows === 0 ? [`no predictions in the window (${span})`] : []
+  const where = monitor.window.ms === null ? `deployment ${monitor.deployment} has logged` : `were logged in ${span}`
+  if (rows === 0) return [`no predictions in the window (${monitor.window.text}): ${monitor.window.ms === null ? `${where} none` : `none ${where}`}`]
+  if (rows < window.last)
+    return [`the window asks for the newest ${window.last} predictions; ${monitor.window.ms === null ? `${where} ${rows}` : `only ${rows} ${where}`}`]
+  return []
 }
 
 function mostCommon(values: readonly number[]): number | undefined {
@@ -216,12 +236,15 @@ function measurePerformance(
   const empty = { metric, labels: labelled.length, value: null, interval: null, reference, drop: null, conceptDrift: false, metrics: {} }
   if (labelled.length < minLabels)
     return { ...empty, warning: `${labelled.length} labelled prediction(s); at least ${minLabels} are needed to judge performance` }
-  const { y, predictions } = toPredictions(labelled, task, classes)
-  if (predictions === null) return { ...empty, warning: 'labels do not match the model’s classes' }
+  const { y, predictions, unseen } = toPredictions(labelled, task, classes)
+  const novel = `label(s) the model never saw in training: ${unseen.join(', ')}`
+  if (predictions === null)
+    return { ...empty, warning: unseen.length > 0 ? `cannot score a binary model on ${novel}` : 'the logged outputs carry no probabilities' }
   const spec = metricFor(metric, task)
   const score = (idx: readonly number[] | null): number => {
     if (idx === null) return spec.score(y, predictions)
-    const k = Math.max(1, classes.length)
+    // the predictions' classes: the model's, and any it never saw
+    const k = Math.max(1, predictions.classes.length)
     const values = new Float64Array(idx.length * k)
     const yy = new Float64Array(idx.length)
     idx.forEach((row, i) => {
@@ -242,11 +265,25 @@ function measurePerformance(
   const value = metrics[metric] ?? null
   const interval = value === null ? null : bootstrap(labelled.length, score)
   const drop = value === null || reference === null ? null : spec.direction === 'max' ? reference - value : value - reference
-  return { metric, labels: labelled.length, value, interval, reference, drop, conceptDrift: drop !== null && drop > maxDrop, metrics }
+  return {
+    metric,
+    labels: labelled.length,
+    value,
+    interval,
+    reference,
+    drop,
+    conceptDrift: drop !== null && drop > maxDrop,
+    metrics,
+    ...(unseen.length > 0 ? { warning: `${novel} (counted as wrong)` } : {}),
+  }
 }
 
 /** Labels as class indices (or targets) and the logged outputs as Predictions. */
-function toPredictions(rows: readonly WindowRow[], task: Task, classes: readonly string[]): { y: Float64Array; predictions: Predictions | null } {
+function toPredictions(
+  rows: readonly WindowRow[],
+  task: Task,
+  classes: readonly string[],
+): { y: Float64Array; predictions: Predictions | null; unseen: readonly string[] } {
   const y = new Float64Array(rows.length)
   if (task === 'regression') {
     const values = new Float64Array(rows.length)
@@ -254,20 +291,25 @@ function toPredictions(rows: readonly WindowRow[], task: Task, classes: readonly
       y[i] = Number(JSON.parse(r.label as string))
       values[i] = Number(JSON.parse(r.output))
     })
-    return { y, predictions: { task, nRows: rows.length, classes: [], values } }
+    return { y, predictions: { task, nRows: rows.length, classes: [], values }, unseen: [] }
   }
-  const index = new Map(classes.map((c, i) => [c, i]))
-  const values = new Float64Array(rows.length * classes.length)
+  const labels = rows.map((r) => String(JSON.parse(r.label as string)))
+  // a class the model never saw (a new kind of day, say) is one it always gets wrong: a
+  // multiclass model gets a column of zero probability for it; a binary one cannot be scored
+  const unseen = [...new Set(labels.filter((l) => !classes.includes(l)))].sort()
+  if (unseen.length > 0 && task === 'binary') return { y, predictions: null, unseen }
+  const all = [...classes, ...unseen]
+  const index = new Map(all.map((c, i) => [c, i]))
+  const values = new Float64Array(rows.length * all.length)
   for (const [i, r] of rows.entries()) {
-    const label = index.get(String(JSON.parse(r.label as string)))
     const output = JSON.parse(r.output) as { probabilities?: Record<string, number> }
-    if (label === undefined || output.probabilities === undefined) return { y, predictions: null }
-    y[i] = label
-    classes.forEach((c, k) => {
-      values[i * classes.length + k] = output.probabilities?.[c] ?? 0
+    if (output.probabilities === undefined) return { y, predictions: null, unseen }
+    y[i] = index.get(labels[i] as string) as number
+    all.forEach((c, k) => {
+      values[i * all.length + k] = output.probabilities?.[c] ?? 0
     })
   }
-  return { y, predictions: { task, nRows: rows.length, classes, values } }
+  return { y, predictions: { task, nRows: rows.length, classes: all, values }, unseen }
 }
 
 /** Percentile bootstrap with a fixed seed, so a pass is reproducible. */

@@ -138,11 +138,17 @@ export interface ApiTokenRecord {
   readonly revokedAt: number | null
 }
 
-/** Predictions of one deployment logged in [since, until). */
+/**
+ * Predictions of one deployment logged in [since, until) or, with `last`, only the newest
+ * `last` of them. Predictions are ordered by time, then id (a total order, so predictions that
+ * share a timestamp are ordered too): every reader of a window sees the same rows in the same order.
+ */
 export interface PredictionWindow {
   readonly deployment: string
   readonly since: number
   readonly until: number
+  /** Keep only the newest this many (a positive integer): a count window. */
+  readonly last?: number
 }
 
 /** A logged prediction without its inputs, with its feedback label if one arrived. */
@@ -184,9 +190,17 @@ export interface AlertEventRecord {
   readonly monitor: string
   readonly alert: string
   readonly at: number
-  /** `firing`, `resolved`, or `action:<kind>`. */
+  /** `fired`, `resolved`, `action:<kind>` (see monitor/alerts.ts) or `canary:<action>`. */
   readonly event: string
   readonly details: Readonly<Record<string, unknown>>
+}
+
+export interface AlertEventFilter {
+  readonly alert?: string
+  /** E.g. `fired`. */
+  readonly event?: string
+  /** Only events at or after this time. */
+  readonly since?: number
 }
 
 /** One run of a schedule or trigger, claimed by one scheduler. */
@@ -322,8 +336,8 @@ export interface MetadataStore {
   getAlertState(monitor: string, alert: string): Promise<AlertStateRecord | undefined>
   setAlertState(record: AlertStateRecord): Promise<void>
   addAlertEvent(event: AlertEventRecord): Promise<void>
-  /** Oldest first. */
-  listAlertEvents(monitor: string): Promise<readonly AlertEventRecord[]>
+  /** Oldest first; `filter` narrows to one alert, one event kind, and events at or after `since`. */
+  listAlertEvents(monitor: string, filter?: AlertEventFilter): Promise<readonly AlertEventRecord[]>
   /** Claims the run of `schedule` due at `dueAt`; false when another scheduler already has it (each due time runs once). */
   claimScheduleRun(schedule: string, dueAt: number, owner: string, at: number): Promise<boolean>
   finishScheduleRun(schedule: string, dueAt: number, status: 'finished' | 'failed', error: string | null, at: number): Promise<void>

@@ -36,7 +36,10 @@ export default defineProject({
   datasets: { weather: dataset({ source: csv('weather.csv') }) },
   models: { weather: model({ data: 'weather', label: 'weather', exclude: ['date'], candidates: { logistic: { learner: 'logistic' } } }) },
   deployments: { weather: deployment({ model: 'weather' }) },
-  monitors: { weather: monitor({ deployment: 'weather', alerts: { wind: { when: 'drift.columns.wind.drifted == true' } } }) },
+  monitors: {
+    weather: monitor({ deployment: 'weather', alerts: { wind: { when: 'drift.columns.wind.drifted == true' } } }),
+    recent: monitor({ deployment: 'weather', window: { last: 400 } }),
+  },
 })
 `,
     )
@@ -64,6 +67,18 @@ export default defineProject({
     expect((html.match(/<svg /g) ?? []).length).toBe(6)
     expect(html).toContain('Performance (metric) with 95 % intervals: no passes yet')
     expect(html).not.toMatch(/<script|https?:\/\//)
+    // a count window: the newest 400 predictions, all of them with the doubled wind
+    const recent = JSON.parse(keel(['monitor', 'run', 'recent', '--json'], dir).stdout) as {
+      window: { rows: number; last: number; start: number }
+      drift: { driftedColumns: string[]; columns: { currentRows: number }[] }
+    }
+    expect(recent.window).toMatchObject({ rows: 400, last: 400 })
+    expect(recent.drift.columns.map((c) => c.currentRows)).toEqual([400, 400, 400, 400])
+    expect(recent.drift.driftedColumns).toEqual(['wind'])
+    expect(keel(['monitor', 'run', 'recent'], dir).stdout).toMatch(/^monitor recent \(weather\): the newest 400 predictions \(window: last 400\), \d{4}-/)
+    expect(keel(['monitor', 'history', 'recent'], dir).stdout).toContain('400 (last 400)')
+    expect(keel(['monitor', 'report', 'recent', '--out', join(dir, 'recent.html')], dir).status).toBe(0)
+    expect(readFileSync(join(dir, 'recent.html'), 'utf8')).toContain('the newest 400 predictions (count window of 400;')
     expect(keel(['monitor', 'run', 'nope'], dir).stderr).toMatch(/^error MONITOR_INVALID: monitor "nope": is not declared/)
   }, 180_000)
 })

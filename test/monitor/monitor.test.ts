@@ -98,6 +98,7 @@ export default defineProject({
         accuracy: { when: 'performance.conceptDrift == true', actions: [{ retrain: true }] },
       },
     }),
+    recent: monitor({ deployment: 'weather', window: { last: 300, within: '1d' } }),
   },
 })
 `,
@@ -136,6 +137,20 @@ describe('monitoring a deployment with traffic from a real dataset', () => {
       ['accuracy', 'ok'],
     ])
     expect(result.service?.requests).toBe(1000)
+  }, 60_000)
+
+  it('reads a count window: the newest predictions, the same ones for every column, with its actual start', async () => {
+    const result = await runMonitor(project, 'recent')
+    const newest = await project.metadata.listPredictions({ deployment: 'weather', limit: 300 })
+    expect(result.window).toMatchObject({ rows: 300, last: 300, start: newest.at(-1)?.at })
+    expect(result.drift?.columns.map((c) => c.currentRows)).toEqual([300, 300, 300, 300])
+    expect(result.service?.requests).toBe(300)
+    const stored = await project.metadata.listMonitorResults('recent', 1)
+    expect(stored[0]?.windowStart).toBe(result.window.start)
+    // two days on, nothing was logged within the time bound
+    const empty = await runMonitor(project, 'recent', { now: Date.now() + 2 * 86_400_000 })
+    expect(empty.window).toMatchObject({ rows: 0, last: 300 })
+    expect(empty.warnings[0]).toMatch(/^no predictions in the window \(last 300 within 1d\): none were logged in /)
   }, 60_000)
 
   it('names the shifted feature, fires the dataset alert once with its webhook, and resolves it', async () => {

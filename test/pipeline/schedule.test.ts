@@ -149,10 +149,145 @@ describe('the scheduler (controllable clock, real SQLite)', () => {
     expect(jobs).toEqual(['churn', 'churn'])
   })
 
+  it('runs a job once per firing of an alert, once after downtime for the newest firing, and never for firings before it started', async () => {
+    const store = await open()
+    let now = at('2026-11-24T10:00:00Z')
+    const fire = (alert: string, when: number, event = 'fired') => store.addAlertEvent({ monitor: 'churn', alert, at: when, event, details: {} })
+    await fire('drift', now - 3_600_000) // before the scheduler existed
+    const jobs: string[] = []
+    const schedules = schedulesFrom(
+      { retrain: { on: 'alert churn.drift', run: 'train churn' }, page: { on: 'alert churn', run: 'monitor churn' } },
+      { monitors: { churn: { deployment: 'churn', alerts: { drift: { when: 'drift.drifted == true' }, latency: { when: 'service.p99_ms > 50' } } } } },
+    )
+    expect(schedules.map((s) => s.trigger)).toEqual([
+      { kind: 'alert', monitor: 'churn', alert: null },
+      { kind: 'alert', monitor: 'churn', alert: 'drift' },
+    ])
+    const scheduler = new Scheduler(schedules, store, {
+      owner: 'a',
+      clock: () => now,
+      runJob: async (job) => {
+        jobs.push(job.kind)
+      },
+    })
+    expect(await scheduler.tick()).toEqual([])
+    // the other alert fires, then resolves and a later pass records its actions: only "any alert" runs
+    await fire('latency', now + 1000)
+    await fire('latency', now + 1000, 'action:log')
+    await fire('latency', now + 2000, 'resolved')
+    now += 5000
+    expect((await scheduler.tick()).map((o) => [o.schedule, o.dueAt - at('2026-11-24T10:00:00Z')])).toEqual([['page', 1000]])
+    expect(await scheduler.tick()).toEqual([])
+    await fire('drift', now + 1000)
+    now += 5000
+    expect((await scheduler.tick()).map((o) => o.schedule)).toEqual(['page', 'retrain'])
+    // a firing recorded later than "now" (a pass with --now ahead) waits for its time
+    await fire('drift', now + 60_000)
+    expect(await scheduler.tick()).toEqual([])
+    // down for a while: three firings, one run each, for the newest
+    for (const k of [1, 2, 3]) await fire('drift', now + 60_000 + k * 600_000)
+    now += 3_600_000
+    const outcomes = await scheduler.tick()
+    expect(outcomes.map((o) => [o.schedule, iso(o.dueAt)])).toEqual([
+      ['page', iso(now - 3_600_000 + 60_000 + 1_800_000)],
+      ['retrain', iso(now - 3_600_000 + 60_000 + 1_800_000)],
+    ])
+    expect(jobs).toEqual(['monitor', 'monitor', 'train', 'monitor', 'train'])
+  })
+
+  it('never runs an alert-triggered job twice across schedulers sharing a store', async () => {
+    const store = await open()
+    const now = at('2026-11-24T10:00:00Z')
+    await store.addAlertEvent({ monitor: 'churn', alert: 'drift', at: now - 1000, event: 'fired', details: {} })
+    let runs = 0
+    const make = (owner: string) =>
+      new Scheduler(schedulesFrom({ retrain: { on: 'alert churn.drift', run: 'train churn' } }), store, {
+        owner,
+        clock: () => now,
+        since: now - 120_000,
+        runJob: async () => {
+          runs++
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        },
+      })
+    const outcomes = (await Promise.all(['a', 'b', 'c'].map((o) => make(o).tick()))).flat()
+    expect(outcomes).toHaveLength(1)
+    expect(runs).toBe(1)
+    expect(await store.lastScheduleRun('retrain')).toMatchObject({ status: 'finished', dueAt: now - 1000 })
+  })
+
+  it('loops until stopped, finishing the pass under way, and reports passes that fail', async () => {
+    const store = await open()
+    let now = at('2026-11-24T02:59:00Z')
+    let release: () => void = () => {}
+    const started: string[] = []
+    const scheduler = new Scheduler(schedulesFrom({ nightly: { cron: '0 3 * * *', run: 'train churn' } }), store, {
+      owner: 'a',
+      clock: () => now,
+      runJob: async () => {
+        started.push('train')
+        await new Promise<void>((resolve) => {
+          release = resolve
+        })
+        return 'done'
+      },
+    })
+    const stop = new AbortController()
+    const outcomes: string[] = []
+    const loop = scheduler.run({ intervalMs: 5, signal: stop.signal, onOutcome: (o) => outcomes.push(o.status) })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    now = at('2026-11-24T03:00:10Z')
+    while (started.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    stop.abort() // while the job runs: the loop waits for it
+    let ended = false
+    void loop.then(() => {
+      ended = true
+    })
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(ended).toBe(false)
+    release()
+    await loop
+    expect(outcomes).toEqual(['finished'])
+    // a pass that fails as a whole is reported, and the loop goes on
+    const broken = new Scheduler(schedulesFrom({ nightly: { cron: '* * * * *', run: 'train churn' } }), store, { owner: 'b', runJob: async () => 1 })
+    await store.close()
+    const errors: string[] = []
+    const again = new AbortController()
+    const looping = broken.run({ intervalMs: 5, signal: again.signal, onError: (e) => errors.push(e.code) })
+    while (errors.length < 2) await new Promise((resolve) => setTimeout(resolve, 5))
+    again.abort()
+    await looping
+    expect(errors[0]).toBe('STORE_CLOSED')
+    await expect(broken.run({ intervalMs: 5, signal: new AbortController().signal })).rejects.toMatchObject({ code: 'STORE_CLOSED' })
+  })
+
   it('refuses schedules it cannot run', () => {
     expect(() => schedulesFrom({ a: { cron: '0 3 * * *', run: 'deploy churn' } })).toThrow(/not a job/)
     expect(() => schedulesFrom({ a: { run: 'train churn' } })).toThrow(/exactly one of cron or on/)
-    expect(() => schedulesFrom({ a: { on: 'alert x', run: 'train churn' } })).toThrow(/not a trigger/)
+    expect(() => schedulesFrom({ a: { on: 'event x', run: 'train churn' } })).toThrow(/not a trigger/)
+    expect(() => schedulesFrom({ a: { on: 'alert', run: 'train churn' } })).toThrow(/not a trigger/)
     expect(() => schedulesFrom({ a: { cron: '0 25 * * *', run: 'train churn' } })).toThrow(/hour "25"/)
+  })
+
+  it('checks the monitor and alert an alert trigger names against the config', () => {
+    const monitors = {
+      churn: { deployment: 'churn', alerts: { drift: { when: 'drift.drifted == true' }, 'p99.high': { when: 'service.p99_ms > 50' } } },
+      'churn.eu': { deployment: 'churn-eu', alerts: { drift: { when: 'drift.drifted == true' } } },
+      quiet: { deployment: 'churn' },
+    }
+    const trigger = (on: string) => schedulesFrom({ a: { on, run: 'train churn' } }, { monitors })[0]?.trigger
+    const refused = (on: string, message: RegExp) =>
+      expect(() => trigger(on)).toThrow(expect.objectContaining({ code: 'SCHEDULE_INVALID', message: expect.stringMatching(message) }))
+    // monitor and alert names may hold dots: the split that names a declared monitor and alert wins
+    expect(trigger('alert churn.p99.high')).toEqual({ kind: 'alert', monitor: 'churn', alert: 'p99.high' })
+    expect(trigger('alert churn.eu.drift')).toEqual({ kind: 'alert', monitor: 'churn.eu', alert: 'drift' })
+    expect(trigger('alert churn.eu')).toEqual({ kind: 'alert', monitor: 'churn.eu', alert: null })
+    refused('alert nope.drift', /^schedule "a": on "alert nope.drift": no such monitor is declared \(declared: churn, churn.eu, quiet\)$/)
+    refused('alert churn.latency', /monitor "churn" has no alert "latency" \(its alerts: drift, p99.high\)$/)
+    refused('alert quiet', /monitor "quiet" declares no alerts$/)
+    refused('alert quiet.drift', /monitor "quiet" declares no alerts$/)
+    expect(() =>
+      schedulesFrom({ a: { on: 'alert x.y', run: 'train churn' } }, { monitors: { x: { alerts: { y: {} } }, 'x.y': { alerts: { z: {} } } } }),
+    ).toThrow(/is ambiguous \(any alert of monitor x.y or alert y of monitor x\)/)
   })
 })

@@ -415,6 +415,53 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       expect(await store.windowColumn({ ...window, until: 41 }, 'missing')).toEqual([null, null, null, null])
     })
 
+    it('reads a count window: the newest predictions by time then id, the same rows row by row and column by column', async () => {
+      const store = await fresh()
+      const row = (id: string, at: number, x: number) => ({
+        id,
+        deployment: 'd',
+        model: 'm',
+        version: 1,
+        alias: 'champion',
+        at,
+        inputs: JSON.stringify({ x }),
+        inputsHash: 'h',
+        output: '1',
+        latencyMs: 1,
+        fallback: false,
+        shadow: null,
+        sampleRate: 1,
+      })
+      // five predictions share t=20 and arrive out of id order; ids order them within the timestamp
+      await store.logPredictions([
+        row('p07', 20, 7),
+        row('p01', 10, 1),
+        row('p09', 30, 9),
+        row('p05', 20, 5),
+        row('p03', 20, 3),
+        row('p06', 20, 6),
+        row('p04', 20, 4),
+        row('p02', 10, 2),
+        row('p10', 40, 10),
+        { ...row('q01', 35, 99), deployment: 'other' },
+      ])
+      const ids = async (w: { since: number; until: number; last?: number }) => (await store.windowRows({ deployment: 'd', ...w })).map((r) => r.id)
+      const xs = async (w: { since: number; until: number; last?: number }) => store.windowColumn({ deployment: 'd', ...w }, 'x')
+      // the newest four before t=40 cut through the predictions at t=20
+      expect(await ids({ since: 0, until: 40, last: 4 })).toEqual(['p05', 'p06', 'p07', 'p09'])
+      expect(await xs({ since: 0, until: 40, last: 4 })).toEqual([5, 6, 7, 9])
+      for (const last of [1, 2, 3, 5, 6, 7, 20]) {
+        const w = { since: 0, until: 100, last }
+        const rows = await ids(w)
+        expect(rows).toHaveLength(Math.min(last, 9))
+        expect(await xs(w)).toEqual(rows.map((id) => Number(id.slice(1))))
+      }
+      // with a time bound too: at most `last`, all inside [since, until)
+      expect(await ids({ since: 20, until: 100, last: 20 })).toEqual(['p03', 'p04', 'p05', 'p06', 'p07', 'p09', 'p10'])
+      expect(await ids({ since: 25, until: 100, last: 1 })).toEqual(['p10'])
+      expect(await ids({ since: 0, until: 100 })).toHaveLength(9)
+    })
+
     it('stores monitor results, alert states and alert events', async () => {
       const store = await fresh()
       await store.saveMonitorResult({ monitor: 'm', at: 10, windowStart: 0, windowEnd: 10, result: '{"a":1}' })
@@ -427,6 +474,15 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       expect(await store.getAlertState('m', 'drift')).toEqual({ monitor: 'm', alert: 'drift', state: 'firing', since: 9, updatedAt: 9 })
       await store.addAlertEvent({ monitor: 'm', alert: 'drift', at: 9, event: 'firing', details: { share: 0.6 } })
       expect(await store.listAlertEvents('m')).toEqual([{ monitor: 'm', alert: 'drift', at: 9, event: 'firing', details: { share: 0.6 } }])
+      await store.addAlertEvent({ monitor: 'm', alert: 'drift', at: 12, event: 'resolved', details: {} })
+      await store.addAlertEvent({ monitor: 'm', alert: 'latency', at: 15, event: 'fired', details: {} })
+      await store.addAlertEvent({ monitor: 'm', alert: 'drift', at: 20, event: 'fired', details: {} })
+      await store.addAlertEvent({ monitor: 'other', alert: 'drift', at: 21, event: 'fired', details: {} })
+      const picked = async (filter: Parameters<MetadataStore['listAlertEvents']>[1]) =>
+        (await store.listAlertEvents('m', filter)).map((e) => `${e.alert}:${e.event}@${e.at}`)
+      expect(await picked({ event: 'fired' })).toEqual(['latency:fired@15', 'drift:fired@20'])
+      expect(await picked({ alert: 'drift', since: 12 })).toEqual(['drift:resolved@12', 'drift:fired@20'])
+      expect(await picked({ alert: 'drift', event: 'fired', since: 21 })).toEqual([])
     })
 
     it('keeps one routing override per model, audited, and tokens by hash until revoked', async () => {

@@ -63,7 +63,7 @@ export function registerMonitor(program: Command, context: Ctx): void {
             ['at', 'rows', 'drift share', 'drifted', 'performance', 'p99 ms', 'firing'],
             results.map((r) => [
               formatTime(r.at),
-              String(r.window.rows),
+              r.window.last === undefined ? String(r.window.rows) : `${r.window.rows} (last ${r.window.last})`,
               r.drift ? formatNumber(r.drift.share) : '—',
               r.drift?.driftedColumns.join(', ') ?? '',
               r.performance?.value == null ? '—' : `${r.performance.metric} ${formatNumber(r.performance.value)}`,
@@ -81,7 +81,7 @@ export function registerMonitor(program: Command, context: Ctx): void {
 
 function describe(out: Output, r: MonitorResult): string {
   const lines = [
-    `${paint(out, 'bold', `monitor ${r.monitor}`)} (${r.deployment}): ${r.window.rows} predictions ${formatTime(r.window.start)} – ${formatTime(r.window.end)}${r.model ? ` · ${r.model.name}@${r.model.version}` : ''}`,
+    `${paint(out, 'bold', `monitor ${r.monitor}`)} (${r.deployment}): ${describeWindow(r.window)}${r.model ? ` · ${r.model.name}@${r.model.version}` : ''}`,
   ]
   for (const w of r.warnings) lines.push(paint(out, 'yellow', `warning: ${w}`))
   if (r.drift) {
@@ -118,4 +118,11 @@ function describe(out: Output, r: MonitorResult): string {
     )
   }
   return lines.join('\n')
+}
+
+/** `1200 predictions <start> – <end>`, or for a count window `the newest 400 predictions (window: last 400), <start> – <end>`. */
+function describeWindow(w: MonitorResult['window']): string {
+  const span = `${formatTime(w.start)} – ${formatTime(w.end)}`
+  if (w.last === undefined) return `${w.rows} predictions ${span}`
+  return `the newest ${w.rows} predictions (window: last ${w.last})${w.rows === 0 ? '' : `, ${span}`}`
 }

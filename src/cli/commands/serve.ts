@@ -1,6 +1,7 @@
 /**
- * @module `keel serve`, `keel deploy`, `keel rollback`, `keel tokens`: run the model server,
- * change what answers through the registry, and manage API tokens.
+ * @module `keel serve`, `keel deploy`, `keel rollback`, `keel tokens`: run the model server
+ * (with the scheduler beside it on request), change what answers through the registry, and
+ * manage API tokens.
  */
 import type { Command } from 'commander'
 import { currentUser } from '../../core/config.js'
@@ -10,6 +11,7 @@ import { canary, promote, type RoutingState, rollbackDeployment, routingState } 
 import { serve } from '../../serve/server.js'
 import type { CommandContext } from '../context.js'
 import { formatTime, table, toJson } from '../output.js'
+import { configuredSchedules, formatOutcome, projectScheduler, schedulerInterval, stopSignal } from './scheduler.js'
 
 type Ctx = (cmd: Command) => CommandContext
 
@@ -31,14 +33,20 @@ export function registerServe(program: Command, context: Ctx): void {
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--auth', 'require API tokens on loopback too')
     .option('--poll <ms>', 'how often aliases and routing are re-read', '2000')
-    .option('--json', 'print JSON lines (started, stopped) instead of text')
-    .action((opts: { host: string; port: string; auth?: boolean; poll: string }, cmd: Command) =>
+    .option('--scheduler', "also run the config's schedules in this process, as `keel scheduler` does (stopped first on SIGTERM)")
+    .option('--interval <duration>', 'with --scheduler: time between scheduler passes (default 30s)')
+    .option('--json', 'print JSON lines (started, stopped, job outcomes) instead of text')
+    .action((opts: { host: string; port: string; auth?: boolean; poll: string; scheduler?: boolean; interval?: string }, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
         const port = Number(opts.port)
         const pollMs = Number(opts.poll)
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KeelError('CLI_USAGE', `--port must be 0-65535; got ${opts.port}`)
         if (!Number.isFinite(pollMs) || pollMs < 100) throw new KeelError('CLI_USAGE', `--poll must be at least 100 ms; got ${opts.poll}`)
+        if (opts.interval !== undefined && !opts.scheduler) throw new KeelError('CLI_USAGE', '--interval goes with --scheduler')
+        // checked before serving, so a bad schedule fails the start rather than a pass later
+        const schedules = opts.scheduler ? configuredSchedules(project) : []
+        const intervalMs = schedulerInterval(opts.interval ?? '30s')
         const server = await serve(project, {
           host: opts.host,
           port,
@@ -69,12 +77,23 @@ export function registerServe(program: Command, context: Ctx): void {
             ? JSON.stringify({ started: true, url: server.url, deployments })
             : `serving on ${server.url}\n${deployments.map((d) => `  ${d.deployment} → ${d.model} ${JSON.stringify(d.serving)}${d.ready ? '' : ' (not ready)'}`).join('\n')}`,
         )
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve()
-          process.once('SIGTERM', stop)
-          process.once('SIGINT', stop)
-        })
-        await server.close()
+        const stop = new AbortController()
+        const scheduling =
+          schedules.length === 0
+            ? Promise.resolve()
+            : projectScheduler(project, schedules, {
+                // a monitor pass in this process sees every answer given so far
+                beforeJob: async (job) => (job.kind === 'monitor' ? server.log.flush() : undefined),
+              }).run({
+                intervalMs,
+                signal: stop.signal,
+                onOutcome: (o) => out.out(formatOutcome(out, o)),
+                onError: (e) => out.err(out.json ? JSON.stringify({ scheduler: { error: e.message, code: e.code } }) : `scheduler: ${e.message}`),
+              })
+        await stopSignal()
+        // no new job starts once stopping; a job under way finishes while the server drains
+        stop.abort()
+        await Promise.all([scheduling, server.close()])
         const answered = [...(await server.metrics.predictions.get()).values].reduce((n, v) => n + v.value, 0)
         out.out(
           out.json

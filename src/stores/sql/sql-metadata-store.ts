@@ -6,6 +6,7 @@ import { KeelError } from '../../core/errors.js'
 import type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from '../../core/types.js'
 import type {
   Actor,
+  AlertEventFilter,
   AlertEventRecord,
   AlertStateRecord,
   ApiTokenRecord,
@@ -496,10 +497,11 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async windowRows(w: PredictionWindow): Promise<readonly WindowRow[]> {
+    const source = windowSource(w, 'id, at, version, alias, output, latency_ms, fallback')
     const rows = await this.#db.all(
-      `SELECT p.id, p.at, p.version, p.alias, p.output, p.latency_ms, p.fallback, f.label FROM predictions p LEFT JOIN feedback f ON f.prediction_id = p.id
-       WHERE p.deployment = ? AND p.at >= ? AND p.at < ? ORDER BY p.at, p.id`,
-      [w.deployment, w.since, w.until],
+      `SELECT p.id, p.at, p.version, p.alias, p.output, p.latency_ms, p.fallback, f.label FROM ${source.sql} p LEFT JOIN feedback f ON f.prediction_id = p.id
+       ORDER BY p.at, p.id`,
+      source.params,
     )
     return rows.map((r) => ({
       id: String(r.id),
@@ -514,22 +516,20 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async windowColumn(w: PredictionWindow, field: string): Promise<readonly (number | string | boolean | null)[]> {
-    const where = 'WHERE deployment = ? AND at >= ? AND at < ? ORDER BY at, id'
+    const source = windowSource(w, 'id, at, inputs')
     if (this.#db.dialect.name === 'postgres') {
       // jsonb values come back as JavaScript values
-      const rows = await this.#db.all(`SELECT (inputs::jsonb) -> ? AS v FROM predictions ${where}`, [field, w.deployment, w.since, w.until])
+      const rows = await this.#db.all(`SELECT (inputs::jsonb) -> ? AS v FROM ${source.sql} p ORDER BY at, id`, [field, ...source.params])
       return rows.map((r) => {
         const v = r.v as unknown
         return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null
       })
     }
     const path = `$."${field.replace(/"/g, '""')}"`
-    const rows = await this.#db.all(`SELECT json_extract(inputs, ?) AS v, json_type(inputs, ?) AS t FROM predictions ${where}`, [
+    const rows = await this.#db.all(`SELECT json_extract(inputs, ?) AS v, json_type(inputs, ?) AS t FROM ${source.sql} p ORDER BY at, id`, [
       path,
       path,
-      w.deployment,
-      w.since,
-      w.until,
+      ...source.params,
     ])
     return rows.map((r) =>
       r.t === 'true' ? true : r.t === 'false' ? false : r.t === 'integer' || r.t === 'real' ? Number(r.v) : r.t === 'text' ? String(r.v) : null,
@@ -575,8 +575,18 @@ export class SqlMetadataStore implements MetadataStore {
     ])
   }
 
-  async listAlertEvents(monitor: string): Promise<readonly AlertEventRecord[]> {
-    const rows = await this.#db.all('SELECT * FROM alert_events WHERE monitor = ? ORDER BY seq', [monitor])
+  async listAlertEvents(monitor: string, filter: AlertEventFilter = {}): Promise<readonly AlertEventRecord[]> {
+    const conditions: [string, SqlValue | undefined][] = [
+      ['monitor = ?', monitor],
+      ['alert = ?', filter.alert],
+      ['event = ?', filter.event],
+      ['at >= ?', filter.since],
+    ]
+    const used = conditions.filter(([, value]) => value !== undefined)
+    const rows = await this.#db.all(
+      `SELECT * FROM alert_events WHERE ${used.map(([sql]) => sql).join(' AND ')} ORDER BY seq`,
+      used.map(([, value]) => value as SqlValue),
+    )
     return rows.map((r) => ({
       monitor,
       alert: String(r.alert),
@@ -852,4 +862,17 @@ async function audit(tx: SqlClient, name: string, version: number | null, action
     by.at,
     JSON.stringify(details),
   ])
+}
+
+/**
+ * The predictions of a window as a subquery with `columns`, for windowRows and windowColumn
+ * alike, so both read the same rows. A count window keeps the newest `last` by (at, id): id
+ * breaks ties between predictions that share a timestamp.
+ */
+function windowSource(w: PredictionWindow, columns: string): { sql: string; params: SqlValue[] } {
+  const select = `SELECT ${columns} FROM predictions WHERE deployment = ? AND at >= ? AND at < ?`
+  const params: SqlValue[] = [w.deployment, w.since, w.until]
+  if (w.last === undefined) return { sql: `(${select})`, params }
+  if (!Number.isInteger(w.last) || w.last < 1) throw new KeelError('INTERNAL', `a count window needs a positive whole number of predictions; got ${w.last}`)
+  return { sql: `(${select} ORDER BY at DESC, id DESC LIMIT ?)`, params: [...params, w.last] }
 }
