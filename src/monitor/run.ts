@@ -8,7 +8,7 @@ import { type MetricName, metricFor, STANDARD_METRICS } from '../learn/metrics/t
 import type { Predictions, Task } from '../learn/model.js'
 import type { Project } from '../project.js'
 import { deploymentFrom } from '../serve/deployment.js'
-import { promote, routingState } from '../serve/routing.js'
+import { endCanary, promote, routingState } from '../serve/routing.js'
 import type { PredictionWindow, WindowRow } from '../stores/metadata-store.js'
 import { type AlertOutcome, judgeAlerts } from './alerts.js'
 import { analyzeCanary, type CanaryAnalysis } from './canary.js'
@@ -166,7 +166,7 @@ async function judgeCanary(project: Project, monitor: ResolvedMonitor, model: st
   const by = { actor: `monitor:${monitor.name}`, at: Date.now(), reason: `canary analysis: ${analysis.reason}` }
   let action: 'promoted' | 'rolled back' | null = null
   if (!dryRun && (analysis.verdict === 'worse' || analysis.verdict === 'not better') && policy.autoRollback) {
-    await project.metadata.setRouting(model, null, by)
+    await endCanary(project.registry, model, by)
     action = 'rolled back'
   } else if (!dryRun && analysis.verdict === 'better' && policy.autoPromote) {
     await promote(project.registry, model, by)

@@ -211,6 +211,19 @@ export class Registry {
   }
 
   /**
+   * Removes an alias (audited); returns the version it pointed at, or null. `champion` cannot be
+   * removed, only moved: a deployment answers with it.
+   */
+  async removeAlias(name: string, alias: string, by: Actor): Promise<number | null> {
+    if (alias === 'champion') {
+      throw new KeelError('CLI_USAGE', `the champion alias can be moved but not removed: deployments of ${name} answer with it`, {
+        hint: `Point it at another version (keel models alias ${name} champion <v>) or roll it back (keel models rollback ${name}).`,
+      })
+    }
+    return this.metadata.removeAlias(name, alias, by)
+  }
+
+  /**
    * Moves `champion` back to the version it pointed at before its last move (found in the audit
    * log). Returns the version now champion.
    */

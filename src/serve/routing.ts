@@ -58,6 +58,15 @@ export async function promote(registry: Registry, model: string, by: Actor): Pro
     throw new KeelError('MODEL_NOT_FOUND', `model ${model} has no challenger to promote`, { hint: `Start a canary first: keel deploy ${model} --canary 10` })
   await registry.setAlias(model, 'champion', challenger, by)
   await registry.metadata.setRouting(model, null, by)
+  // the canary is over: the promoted version is champion, not also challenger
+  await registry.removeAlias(model, 'challenger', by)
+  return routingState(registry, model)
+}
+
+/** Ends a canary: the split goes back to the config's and the challenger alias is removed. */
+export async function endCanary(registry: Registry, model: string, by: Actor): Promise<RoutingState> {
+  await registry.metadata.setRouting(model, null, by)
+  await registry.removeAlias(model, 'challenger', by)
   return routingState(registry, model)
 }
 

@@ -297,6 +297,8 @@ export interface MetadataStore {
   setModelVersionStatus(name: string, version: number, status: ModelVersionStatus, by: Actor): Promise<ModelVersion>
   /** Points `alias` at `version` atomically, audited with the previous holder, which it returns (null when new). */
   setAlias(name: string, alias: string, version: number, by: Actor): Promise<number | null>
+  /** Removes `alias`, audited with the version it pointed at, which it returns (null when it did not exist). */
+  removeAlias(name: string, alias: string, by: Actor): Promise<number | null>
   /** The version an alias points at. */
   resolveAlias(name: string, alias: string): Promise<number | undefined>
   /** A model's audit log, oldest first. */

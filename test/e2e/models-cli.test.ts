@@ -74,6 +74,13 @@ describe('keel models (built CLI, real project)', () => {
       'alias/ops',
     ])
     expect(log.at(-1)?.reason).toBe('latency')
+    // any alias but champion can be removed, audited
+    keel(['models', 'alias', 'churn', 'staging', '2'], dir, 'ops')
+    expect(keel(['models', 'alias', 'churn', 'staging', '--remove'], dir, 'ops').stdout).toBe('churn@staging removed (was 2)\n')
+    expect(json<{ aliases: string[] }>(keel(['models', 'show', 'churn@2', '--json'], dir)).aliases).toEqual([])
+    const unremovable = keel(['models', 'alias', 'churn', 'champion', '--remove'], dir, 'ops')
+    expect(unremovable.status).toBe(64)
+    expect(unremovable.stderr).toMatch(/^error CLI_USAGE: the champion alias can be moved but not removed/)
     const lineage = json<{ kind: string; id: string; upstream: { kind: string; id: string }[] }>(keel(['lineage', 'churn@2', '--json'], dir))
     expect(lineage).toMatchObject({ kind: 'model', id: 'churn@2' })
     expect(lineage.upstream.map((u) => `${u.kind}:${u.id}`).sort()).toEqual(['run:run-7', 'snapshot:snap-3f9a'])

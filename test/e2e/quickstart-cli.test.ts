@@ -74,6 +74,8 @@ describe('keel quickstart (built CLI)', () => {
     expect(list.status).toBe(0)
     const versions = JSON.parse(list.stdout) as { version: number; status: string; aliases: string[] }[]
     expect(versions.find((v) => v.aliases.includes('champion'))?.version).toBe(result.champion)
+    // the canary is over either way: no version is challenger any more
+    expect(versions.flatMap((v) => v.aliases)).toEqual(['champion'])
     expect(versions.map((v) => v.status)).toEqual(['approved', 'approved'])
     const history = keel(['monitor', 'history', 'weather', '--json'], root)
     expect((JSON.parse(history.stdout) as unknown[]).length).toBeGreaterThanOrEqual(3)

@@ -259,7 +259,7 @@ describe('canary analysis on live feedback', () => {
     // only the answers since the canary began count: the window's 200 earlier (relabelled) answers do not
     expect((result.canary?.champion.n ?? 0) + (result.canary?.challenger.n ?? 0)).toBe(600)
     expect(result.canary?.champion.score).toBeGreaterThan(result.canary?.challenger.score as number)
-    expect((await routingState(project.registry, 'weather')).traffic).toBeNull()
+    expect(await routingState(project.registry, 'weather')).toMatchObject({ traffic: null, challenger: null })
     const routing = (await project.registry.audit('weather')).filter((e) => e.action === 'routing').at(-1)
     expect(routing?.reason).toMatch(/^canary analysis: challenger significantly worse at 0.05: accuracy/)
   }, 60_000)

@@ -304,6 +304,10 @@ describe('keel serve over real HTTP', () => {
     await promote(project.registry, 'churn', by('good'))
     await server.refresh()
     expect(((await post('/v1/models/churn:predict', instance('promoted'))).body.model as { version: number }).version).toBe(v3)
+    // the canary is over: the promoted version is champion and no longer also challenger
+    expect((await project.registry.get(`churn@${v3}`)).aliases).toEqual(['champion'])
+    expect((await project.registry.audit('churn')).at(-1)).toMatchObject({ action: 'alias-removed', version: v3, details: { alias: 'challenger' } })
+    await expect(project.registry.removeAlias('churn', 'champion', by('no'))).rejects.toMatchObject({ code: 'CLI_USAGE' })
   }, 60_000)
 
   it('refuses a version whose artifact fails its integrity check and keeps serving the previous one', async () => {

@@ -309,6 +309,20 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       expect(moves[0]?.details.previous).toBeNull()
       for (let i = 1; i < moves.length; i++) expect(moves[i]?.details.previous).toBe(moves[i - 1]?.version)
       expect(await store.resolveAlias('churn', 'challenger')).toBe(moves.at(-1)?.version)
+      // removing: returns and audits the holder; a second removal finds nothing
+      const holder = await store.resolveAlias('churn', 'challenger')
+      expect(await store.removeAlias('churn', 'challenger', { actor: 'ops', reason: 'canary ended', at: 200 })).toBe(holder)
+      expect(await store.resolveAlias('churn', 'challenger')).toBeUndefined()
+      expect((await store.getModelVersion('churn', holder as number))?.aliases).not.toContain('challenger')
+      expect((await store.auditLog('churn')).at(-1)).toMatchObject({
+        action: 'alias-removed',
+        version: holder,
+        actor: 'ops',
+        reason: 'canary ended',
+        details: { alias: 'challenger' },
+      })
+      expect(await store.removeAlias('churn', 'challenger', { actor: 'ops', at: 201 })).toBeNull()
+      expect(await store.resolveAlias('churn', 'champion')).toBe(2)
     })
 
     it('lists every artifact a run, a snapshot or a model version refers to', async () => {

@@ -77,17 +77,25 @@ export function registerModels(program: Command, context: Ctx): void {
   }
   models
     .command('alias')
-    .description('point an alias (champion, challenger, any name) at a version')
+    .description('point an alias (champion, challenger, any name) at a version, or remove it with --remove')
     .argument('<name>', 'model name')
     .argument('<alias>', 'alias name')
-    .argument('<version>', 'version number')
+    .argument('[version]', 'version number')
+    .option('--remove', 'remove the alias instead (not champion: it can only move)')
     .option('--reason <text>', 'why (recorded in the audit log)')
     .option('--json', 'print as JSON')
-    .action((name: string, alias: string, version: string, opts: { reason?: string }, cmd: Command) =>
+    .action((name: string, alias: string, version: string | undefined, opts: { reason?: string; remove?: boolean }, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
-        if (!/^\d+$/.test(version)) throw new KeelError('CLI_USAGE', `version must be a number; got "${version}"`)
         const by = { actor: currentUser(), at: Date.now(), ...(opts.reason === undefined ? {} : { reason: opts.reason }) }
+        if (opts.remove) {
+          if (version !== undefined) throw new KeelError('CLI_USAGE', '--remove takes no version')
+          const removed = await project.registry.removeAlias(name, alias, by)
+          if (removed === null) throw new KeelError('MODEL_NOT_FOUND', `model ${name} has no alias ${alias}`)
+          out.out(out.json ? toJson({ name, alias, removed }) : `${name}@${alias} removed (was ${removed})`)
+          return
+        }
+        if (version === undefined || !/^\d+$/.test(version)) throw new KeelError('CLI_USAGE', `version must be a number; got "${version ?? ''}"`)
         const previous = await project.registry.setAlias(name, alias, Number(version), by)
         const result = { name, alias, version: Number(version), previous }
         out.out(out.json ? toJson(result) : `${name}@${alias} → ${version}${previous === null ? '' : ` (was ${previous})`}`)

@@ -315,6 +315,18 @@ export class SqlMetadataStore implements MetadataStore {
     })
   }
 
+  async removeAlias(name: string, alias: string, by: Actor): Promise<number | null> {
+    return this.#db.transaction(async (tx) => {
+      await lockModel(tx, name)
+      const current = await tx.all('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', [name, alias])
+      if (current[0] === undefined) return null
+      const previous = num(current[0].version)
+      await tx.run('DELETE FROM model_aliases WHERE name = ? AND alias = ?', [name, alias])
+      await audit(tx, name, previous, 'alias-removed', by, { alias })
+      return previous
+    })
+  }
+
   async resolveAlias(name: string, alias: string): Promise<number | undefined> {
     const rows = await this.#db.all('SELECT version FROM model_aliases WHERE name = ? AND alias = ?', [name, alias])
     return rows[0] === undefined ? undefined : num(rows[0].version)
