@@ -47,6 +47,11 @@ export interface MonitorDeclaration {
   readonly deployment: string
 }
 
+/** A feature view as the config holds it; the feature store checks its full shape (`featureView()` in src/features/feature-view.ts). */
+export interface FeatureViewDeclaration {
+  readonly source: string
+}
+
 /** A schedule as the config holds it; the scheduler checks its full shape. */
 export interface ScheduleDeclaration {
   readonly cron?: string
@@ -71,6 +76,8 @@ export interface ProjectConfig {
   readonly deployments?: Readonly<Record<string, DeploymentDeclaration>>
   /** Monitors of deployments: drift, performance, service, alerts (see `monitor()`). */
   readonly monitors?: Readonly<Record<string, MonitorDeclaration>>
+  /** Named feature views: entity keys, event time, features over a dataset, TTL (see `featureView()`). */
+  readonly featureViews?: Readonly<Record<string, FeatureViewDeclaration>>
   /** Jobs `keel scheduler` runs: `{ cron: '0 3 * * *', run: 'train churn' }` or `{ on: 'snapshot orders', run: 'train churn' }`. */
   readonly schedules?: Readonly<Record<string, ScheduleDeclaration>>
   readonly registry?: RegistryConfig
@@ -126,6 +133,12 @@ const projectSchema = z.strictObject({
       z.looseObject({ deployment: z.string() }),
     )
     .optional(),
+  featureViews: z
+    .record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/, 'feature view names are 1-63 letters, digits and _, starting with a letter'),
+      z.looseObject({ source: z.string() }),
+    )
+    .optional(),
   schedules: z
     .record(
       z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'schedule names are letters, digits, _ . - (starting with a letter)'),
@@ -174,6 +187,7 @@ export interface ResolvedConfig {
   readonly deployments: Readonly<Record<string, DeploymentDeclaration>>
   /** Monitors as written (the monitoring layer checks their full shape). */
   readonly monitors: Readonly<Record<string, MonitorDeclaration>>
+  readonly featureViews: Readonly<Record<string, FeatureViewDeclaration>>
   /** Schedules as written (the scheduler checks their full shape). */
   readonly schedules: Readonly<Record<string, ScheduleDeclaration>>
   readonly registry: { readonly approval: 'manual' | 'auto'; readonly separateApprover: boolean }
@@ -231,6 +245,7 @@ export function resolveConfig(raw: unknown, source: ConfigSource, options: Resol
     deployments: Object.freeze({ ...((raw as ProjectConfig).deployments ?? {}) }),
     schedules: Object.freeze({ ...((raw as ProjectConfig).schedules ?? {}) }),
     monitors: Object.freeze({ ...((raw as ProjectConfig).monitors ?? {}) }),
+    featureViews: Object.freeze({ ...((raw as ProjectConfig).featureViews ?? {}) }),
     registry: Object.freeze({ approval: config.registry?.approval ?? 'manual', separateApprover: config.registry?.separateApprover ?? false }),
   })
 }

@@ -336,6 +336,12 @@ export const ERRORS = {
     hint: 'Correct the monitor in keel.config.ts (docs/monitoring.md lists every field and default).',
     retryable: false,
   },
+  FEATURE_VIEW_INVALID: {
+    status: 400,
+    exit: 2,
+    hint: 'Correct the feature view in keel.config.ts (docs/features.md lists every field); features are referenced as view:feature.',
+    retryable: false,
+  },
   QUICKSTART_FAILED: {
     status: 500,
     exit: 1,
