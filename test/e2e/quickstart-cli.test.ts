@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/temp.js'
 
 const BIN = join(REPO_ROOT, 'bin', 'keel.js')
 const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1' }
+const STEPS = ['project', 'snapshot', 'train', 'approve', 'serve', 'traffic', 'monitor', 'drift', 'alert', 'retrain', 'canary', 'decide', 'explore']
 const keel = (args: string[], cwd: string) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 240_000 })
 
 describe('keel quickstart (built CLI)', () => {
@@ -19,21 +20,7 @@ describe('keel quickstart (built CLI)', () => {
     const result = JSON.parse(run.stdout) as QuickstartResult
     const root = join(parent, 'q')
     expect(result.root).toBe(root)
-    expect(result.steps.map((s) => s.name)).toEqual([
-      'project',
-      'snapshot',
-      'train',
-      'approve',
-      'serve',
-      'traffic',
-      'monitor',
-      'drift',
-      'alert',
-      'retrain',
-      'canary',
-      'decide',
-      'explore',
-    ])
+    expect(result.steps.map((s) => s.name)).toEqual(STEPS)
     const step = (name: string) => result.steps.find((s) => s.name === name)?.data as Record<string, unknown>
 
     // trained on January–June 2012 and registered once its gate passed
