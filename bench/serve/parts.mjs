@@ -11,7 +11,7 @@
  *
  * `node bench/serve/parts.mjs <project dir>`
  */
-import { canonicalJson, sha256 } from '../../dist/core/hash.js'
+import { sha256 } from '../../dist/core/hash.js'
 import { newId } from '../../dist/core/ids.js'
 import { openProject, serve } from '../../dist/index.js'
 import { predictWithin } from '../../dist/serve/predictor.js'
@@ -23,10 +23,15 @@ const DEPLOYMENT = 'churn'
 /**
  * CPU microseconds per call of `step`, best of three passes of N calls (after one warm-up pass).
  * Each step gets a loop of its own (a new function), so V8's feedback from one step's calls
- * does not carry into the next one's.
+ * does not carry into the next one's. A synchronous step is looped synchronously: run inside
+ * one long async loop, V8 optimised some steps (instancesToFrame) several times worse than
+ * when the server calls them, once per request.
  */
-async function cost(step) {
-  const loop = new Function('step', 'n', 'return (async () => { for (let i = 0; i < n; i++) { const r = step(i); if (r instanceof Promise) await r } })()')
+async function cost(step, { async = false } = {}) {
+  const sync = !async && !(step(0) instanceof Promise)
+  const loop = sync
+    ? new Function('step', 'n', 'for (let i = 0; i < n; i++) step(i)')
+    : new Function('step', 'n', 'return (async () => { for (let i = 0; i < n; i++) { const r = step(i); if (r instanceof Promise) await r } })()')
   const pass = async () => {
     const before = process.cpuUsage()
     await loop(step, N)
@@ -80,18 +85,38 @@ const costs = {}
 costs['runtime.choose (alias pick, no sticky key)'] = await cost(() => runtime.choose(null))
 costs['instancesToFrame (validate + build the Frame)'] = await cost((i) => instancesToFrame(instances[i % 64], loaded.signature.inputs))
 costs['model.predict (100 trees, 1 row)'] = await cost((i) => loaded.model.predict(frames[i % 64]))
-costs['predictWithin (timer + Promise.race around predict)'] = await cost((i) => predictWithin(loaded.predictor, frames[i % 64], 1000))
+costs['predictWithin (deadline check around the native predict, which it includes)'] = await cost((i) => predictWithin(loaded.predictor, frames[i % 64], 1000))
 costs['newId (one per answer)'] = await cost(() => newId())
-costs['metrics: requests.inc + latency.observe + predictions.inc'] = await cost(() => {
-  server.metrics.requests.inc({ ...labels, status: '200' })
-  server.metrics.latency.observe(labels, 0.001)
-  server.metrics.predictions.inc({ deployment: DEPLOYMENT, model: 'churn', version: '1', alias: 'champion' }, 1)
+// the server looks each label set's children up once and keeps them
+const requests = server.metrics.requests.labels({ ...labels, status: '200' })
+const latency = server.metrics.latency.labels(labels)
+const predictions = server.metrics.predictions.labels({ deployment: DEPLOYMENT, model: 'churn', version: '1', alias: 'champion' })
+costs['metrics: requests.inc + latency.observe + predictions.inc (cached children)'] = await cost(() => {
+  requests.inc()
+  latency.observe(0.001)
+  predictions.inc(1)
 })
-costs['log record: sha256(canonicalJson) + 2 × JSON.stringify'] = await cost((i) => {
-  const x = instances[i % 64][0]
-  return [sha256(canonicalJson(x)), JSON.stringify(x), JSON.stringify(answer)]
+costs['log record: sha256 + JSON.stringify of the inputs and of the answer'] = await cost((i) => {
+  const text = JSON.stringify(instances[i % 64][0])
+  return [text, sha256(text), JSON.stringify(answer)]
 })
-costs['setImmediate (logging is scheduled off the answer path)'] = await cost(() => new Promise((resolve) => setImmediate(resolve)))
+// logging is scheduled off the answer path: a job queued per answer, one setImmediate per turn of
+// the event loop for the answers of that turn (16 here, as many as wrk's connections: the best case)
+let queued = []
+costs['after-answer queue (one setImmediate per 16 answers)'] = await cost(
+  (i) => {
+    queued.push(() => i)
+    if (queued.length < 16) return undefined
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        for (const job of queued) job()
+        queued = []
+        resolve()
+      }),
+    )
+  },
+  { async: true },
+)
 // the SQLite write of one logged prediction (record built with an id and two JSON strings), in batches of 500 as the server writes them
 let pending = 0
 costs['prediction log: record + SQLite insert, per row (batches of 500)'] = await cost(async (i) => {

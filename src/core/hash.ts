@@ -1,11 +1,12 @@
 /**
  * @module Hashing: sha256 of bytes, files and canonical JSON.
  */
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 
 /** Hex sha256 of some bytes or a string (UTF-8). */
 export function sha256(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex')
+  // the one-shot hash is about twice as fast for the short strings the server hashes per prediction
+  return typeof data === 'string' ? hash('sha256', data) : createHash('sha256').update(data).digest('hex')
 }
 
 /** Whether `value` is a lower-case hex sha256. */

@@ -15,18 +15,37 @@ function encodeTime(ms: number): string {
   return out
 }
 
-function encodeRandom(bytes: Buffer): string {
+// ids are made per answered prediction: one randomBytes call per 256 ids, and the time part
+// encoded once per millisecond (the same pooling crypto.randomUUID does)
+const POOL_BYTES = 4096
+let pool = Buffer.alloc(0)
+let poolOffset = 0
+let lastMs = Number.NaN
+let lastTime = ''
+
+function encodeRandom(): string {
+  if (poolOffset + 16 > pool.length) {
+    pool = randomBytes(POOL_BYTES)
+    poolOffset = 0
+  }
   let out = ''
-  for (let i = 0; i < 16; i++) out += ALPHABET[(bytes[i] ?? 0) % 32]
+  // 256 is a multiple of 32, so the low 5 bits of a random byte are uniform
+  for (let i = poolOffset; i < poolOffset + 16; i++) out += ALPHABET[(pool[i] as number) & 31]
+  poolOffset += 16
   return out
 }
 
 /**
  * A 26-character id that sorts by creation time (ULID layout): ids created
  * later compare greater, so `ORDER BY id` is creation order on every backend.
+ * The last 16 characters are 80 random bits from the operating system's CSPRNG.
  */
 export function newId(now: number = Date.now()): string {
-  return encodeTime(now) + encodeRandom(randomBytes(16))
+  if (now !== lastMs) {
+    lastTime = encodeTime(now)
+    lastMs = now
+  }
+  return lastTime + encodeRandom()
 }
 
 /** Whether `value` looks like an id made by {@link newId} (or a prefix of one). */

@@ -61,3 +61,38 @@ export function serveMetrics(queueDepth: () => number): ServeMetrics {
     }),
   }
 }
+
+/**
+ * One value per key path of four, made on first use: the metric children of a label set are
+ * found by map lookups on values the server already holds, not by a key string built per request.
+ *
+ * @example
+ * ```ts
+ * const requests = new LabelCache((d: string, v: number, route: string, status: number) => counter.labels({ … }))
+ * requests.get('churn', 3, 'v1.predict', 200).inc()
+ * ```
+ */
+export class LabelCache<A, B, C, D, V> {
+  readonly #root = new Map<A, Map<B, Map<C, Map<D, V>>>>()
+  readonly #make: (a: A, b: B, c: C, d: D) => V
+
+  constructor(make: (a: A, b: B, c: C, d: D) => V) {
+    this.#make = make
+  }
+
+  get(a: A, b: B, c: C, d: D): V {
+    const byB = entry(this.#root, a, () => new Map<B, Map<C, Map<D, V>>>())
+    const byC = entry(byB, b, () => new Map<C, Map<D, V>>())
+    const byD = entry(byC, c, () => new Map<D, V>())
+    return entry(byD, d, () => this.#make(a, b, c, d))
+  }
+}
+
+function entry<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = make()
+    map.set(key, value)
+  }
+  return value
+}

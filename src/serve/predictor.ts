@@ -14,17 +14,30 @@ export interface Predictor {
 /** Builds the predictor of a loaded version; default {@link nativePredictor}. */
 export type PredictorFactory = (model: Model, version: ModelVersion) => Predictor
 
-export const nativePredictor: PredictorFactory = (model) => ({
-  predict: async (frame) => model.predict(frame),
-})
+/** The model in this process: it computes synchronously, so {@link predictWithin} calls it directly. */
+class NativePredictor implements Predictor {
+  constructor(readonly model: Model) {}
+
+  async predict(frame: Frame): Promise<Predictions> {
+    return this.model.predict(frame)
+  }
+}
+
+export const nativePredictor: PredictorFactory = (model) => new NativePredictor(model)
 
 /**
  * Runs `predict` with a time limit. The native predictor computes synchronously, so a slow
- * prediction is noticed when it returns (and answered by the fallback); an asynchronous
- * predictor is cut off at the limit.
+ * prediction is noticed when it returns (and answered by the fallback), with no timer: a timer
+ * could only fire after the answer anyway. An asynchronous predictor is cut off at the limit.
  */
 export async function predictWithin(predictor: Predictor, frame: Frame, timeoutMs: number): Promise<{ predictions: Predictions; ms: number }> {
   const started = performance.now()
+  if (predictor instanceof NativePredictor) {
+    const predictions = predictor.model.predict(frame)
+    const ms = performance.now() - started
+    if (ms > timeoutMs) throw new PredictionTimeout(timeoutMs)
+    return { predictions, ms }
+  }
   let timer: NodeJS.Timeout | undefined
   const limit = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new PredictionTimeout(timeoutMs)), timeoutMs)

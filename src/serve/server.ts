@@ -15,7 +15,7 @@ import type { Project } from '../project.js'
 import { type DeliveryOutcome, type DispatcherOptions, WebhookDispatcher } from './actions.js'
 import { allows, authenticate, RateLimiter, type Role } from './auth.js'
 import { deploymentsFrom } from './deployment.js'
-import { type ServeMetrics, serveMetrics } from './metrics.js'
+import { LabelCache, type ServeMetrics, serveMetrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { PredictionLog } from './prediction-log.js'
 import { PredictionTimeout, type PredictorFactory, predictWithin } from './predictor.js'
@@ -144,18 +144,26 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     return runtime
   }
 
-  /** Authenticates and rate-limits; returns the key requests are counted under. */
-  const guard = async (request: FastifyRequest, need: Role, deployment?: string): Promise<void> => {
-    let key = request.ip
-    if (requireAuth) {
-      const token = await authenticate(project.metadata, request.headers.authorization)
-      if (!token) throw new HttpError(401, 'SERVE_AUTH_REQUIRED', 'a valid API token is required: Authorization: Bearer <token>')
-      if (!allows(token.role, need)) throw new HttpError(403, 'SERVE_FORBIDDEN', `this route needs the ${need} role; the token has ${token.role}`)
-      key = token.id
-    }
+  /** Counts a request under `key` (a token id or the client address) against the deployment's limit. */
+  const limit = (key: string, deployment?: string) => {
     const limiter = deployment === undefined ? undefined : limiters.get(deployment)
     const verdict = limiter?.take(key)
     if (verdict && !verdict.ok) throw new HttpError(429, 'RATE_LIMITED', 'too many requests', { retryAfterSeconds: verdict.retryAfterSeconds })
+  }
+  const authenticated = async (request: FastifyRequest, need: Role, deployment?: string) => {
+    const token = await authenticate(project.metadata, request.headers.authorization)
+    if (!token) throw new HttpError(401, 'SERVE_AUTH_REQUIRED', 'a valid API token is required: Authorization: Bearer <token>')
+    if (!allows(token.role, need)) throw new HttpError(403, 'SERVE_FORBIDDEN', `this route needs the ${need} role; the token has ${token.role}`)
+    limit(token.id, deployment)
+  }
+  /**
+   * Authenticates (when tokens are required) and rate-limits. Without tokens there is nothing
+   * to wait for, so it returns no promise and the predict routes skip an await.
+   */
+  const guard = (request: FastifyRequest, need: Role, deployment?: string): Promise<void> | undefined => {
+    if (requireAuth) return authenticated(request, need, deployment)
+    limit(request.ip, deployment)
+    return undefined
   }
 
   const respondError = (reply: FastifyReply, error: unknown) => {
@@ -174,18 +182,38 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }))
 
   // label children are looked up once per combination, not on every request
-  const children = new Map<string, { requests: { inc(): void }; latency: { observe(v: number): void } }>()
+  const requestChildren = new LabelCache((runtime: DeploymentRuntime, version: number | null, route: string, status: number) => {
+    const labels = { deployment: runtime.name, model: runtime.spec.model, version: version === null ? '' : String(version), route }
+    return { requests: metrics.requests.labels({ ...labels, status: String(status) }), latency: metrics.latency.labels(labels) }
+  })
   const record = (runtime: DeploymentRuntime, route: string, loaded: LoadedVersion | undefined, status: number, seconds: number) => {
-    const version = loaded ? String(loaded.version) : ''
-    const key = `${runtime.name}\u0000${version}\u0000${route}\u0000${status}`
-    let child = children.get(key)
-    if (child === undefined) {
-      const labels = { deployment: runtime.name, model: runtime.spec.model, version, route }
-      child = { requests: metrics.requests.labels({ ...labels, status: String(status) }), latency: metrics.latency.labels(labels) }
-      children.set(key, child)
-    }
+    const child = requestChildren.get(runtime, loaded ? loaded.version : null, route, status)
     child.requests.inc()
     child.latency.observe(seconds)
+  }
+  const predictionChildren = new LabelCache((deployment: string, model: string, version: number, alias: string) =>
+    metrics.predictions.labels({ deployment, model, version: String(version), alias }),
+  )
+  const countPredictions = (runtime: DeploymentRuntime, by: { name: string; version: number; alias: string }, n: number) =>
+    predictionChildren.get(runtime.name, by.name, by.version, by.alias).inc(n)
+
+  // logging, shadows and actions run after the answer is on its way: one setImmediate per
+  // turn of the event loop for all the answers of that turn, not one per request
+  let afterAnswers: (() => void)[] = []
+  const runAfterAnswers = () => {
+    const jobs = afterAnswers
+    afterAnswers = []
+    for (const job of jobs) {
+      // one failing job must not cost the others their log records
+      try {
+        job()
+      } catch (error) {
+        events({ kind: 'log-error', message: (error as Error).message })
+      }
+    }
+  }
+  const afterAnswer = (job: () => void) => {
+    if (afterAnswers.push(job) === 1) setImmediate(runAfterAnswers)
   }
 
   /** Validates, predicts (or falls back), logs; the heart of both protocols. */
@@ -232,15 +260,15 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
       }
     }
     const latencyMs = performance.now() - started
-    metrics.predictions.inc({ deployment: runtime.name, model: answeredBy.name, version: String(answeredBy.version), alias: answeredBy.alias }, answers.length)
-    const ids = answers.map(() => newId())
+    countPredictions(runtime, answeredBy, answers.length)
     const at = Date.now()
-    // logging and shadows happen after the answer is on its way
-    setImmediate(() => void logAndShadow(runtime, stripped, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback))
+    const ids = answers.map(() => newId(at))
+    afterAnswer(() => afterAnswered(runtime, stripped, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback))
     return { answers, ids, fallback, model: answeredBy, loaded }
   }
 
-  const logAndShadow = async (
+  /** After an answer: shadows (when this request is shadowed), decision rules, the prediction log. */
+  const afterAnswered = (
     runtime: DeploymentRuntime,
     instances: readonly unknown[],
     frame: Frame,
@@ -251,31 +279,53 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     by: { name: string; version: number; alias: string },
     fallback: boolean,
   ) => {
-    const shadows: Record<string, Answer>[] = answers.map(() => ({}))
+    const logged = (shadows: readonly Record<string, Answer>[] | null) => {
+      actOn(runtime, instances, answers, ids, at, by)
+      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, shadows)
+    }
     if (runtime.spec.shadow.aliases.length > 0 && Math.random() * 100 < runtime.spec.shadow.percent) {
-      for (const alias of runtime.spec.shadow.aliases) {
-        const shadow = runtime.serving.get(alias)
-        if (!shadow) continue
-        try {
-          const built = shadow.signature.inputs.every((i) => frame.has(i.name)) ? frame : null
-          const rebuilt =
-            built ??
-            (() => {
-              const r = instancesToFrame(instances, shadow.signature.inputs)
-              return 'frame' in r ? r.frame : null
-            })()
-          if (!rebuilt) continue
-          const outputs = toAnswers((await predictWithin(shadow.predictor, rebuilt, runtime.spec.timeoutMs)).predictions)
-          metrics.shadowPredictions.inc({ deployment: runtime.name, alias }, outputs.length)
-          outputs.forEach((o, i) => {
-            ;(shadows[i] as Record<string, Answer>)[alias] = o
-            if (!sameAnswer(o, answers[i] as Answer)) metrics.shadowDisagreements.inc({ deployment: runtime.name, alias })
-          })
-        } catch {
-          metrics.errors.inc({ deployment: runtime.name, kind: 'shadow' })
-        }
+      void shadowAnswers(runtime, instances, frame, answers).then(logged)
+    } else logged(null)
+  }
+
+  /** Each shadow alias's answers to the same instances, per instance. */
+  const shadowAnswers = async (runtime: DeploymentRuntime, instances: readonly unknown[], frame: Frame, answers: readonly Answer[]) => {
+    const shadows: Record<string, Answer>[] = answers.map(() => ({}))
+    for (const alias of runtime.spec.shadow.aliases) {
+      const shadow = runtime.serving.get(alias)
+      if (!shadow) continue
+      try {
+        const built = shadow.signature.inputs.every((i) => frame.has(i.name)) ? frame : null
+        const rebuilt =
+          built ??
+          (() => {
+            const r = instancesToFrame(instances, shadow.signature.inputs)
+            return 'frame' in r ? r.frame : null
+          })()
+        if (!rebuilt) continue
+        const outputs = toAnswers((await predictWithin(shadow.predictor, rebuilt, runtime.spec.timeoutMs)).predictions)
+        metrics.shadowPredictions.inc({ deployment: runtime.name, alias }, outputs.length)
+        outputs.forEach((o, i) => {
+          ;(shadows[i] as Record<string, Answer>)[alias] = o
+          if (!sameAnswer(o, answers[i] as Answer)) metrics.shadowDisagreements.inc({ deployment: runtime.name, alias })
+        })
+      } catch {
+        metrics.errors.inc({ deployment: runtime.name, kind: 'shadow' })
       }
     }
+    return shadows
+  }
+
+  /** Webhooks of the decision rules the answers match. */
+  const actOn = (
+    runtime: DeploymentRuntime,
+    instances: readonly unknown[],
+    answers: readonly Answer[],
+    ids: readonly string[],
+    at: number,
+    by: { name: string; version: number; alias: string },
+  ) => {
+    if (runtime.spec.actions.length === 0) return
     for (const [i, answer] of answers.entries()) {
       for (const action of runtime.spec.actions) {
         if (!action.rule.test(ruleScope(answer, instances[i]))) continue
@@ -286,11 +336,25 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         })
       }
     }
+  }
+
+  const logAnswers = (
+    runtime: DeploymentRuntime,
+    instances: readonly unknown[],
+    answers: readonly Answer[],
+    ids: readonly string[],
+    at: number,
+    latencyMs: number,
+    by: { name: string; version: number; alias: string },
+    fallback: boolean,
+    shadows: readonly Record<string, Answer>[] | null,
+  ) => {
     if (runtime.spec.sample < 1 && Math.random() >= runtime.spec.sample) return
-    answers.forEach((answer, i) => {
+    const full = runtime.spec.logInputs === 'full'
+    for (let i = 0; i < answers.length; i++) {
       const instance = instances[i]
-      const shadow = shadows[i] as Record<string, Answer>
-      const text = JSON.stringify(instance)
+      const shadow = shadows?.[i]
+      const text = full ? JSON.stringify(instance) : null
       log.append({
         id: ids[i] as string,
         deployment: runtime.name,
@@ -298,16 +362,16 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         version: by.version,
         alias: by.alias,
         at,
-        inputs: runtime.spec.logInputs === 'full' ? text : null,
+        inputs: text,
         // instances were checked against one signature, so their key order is the caller's; canonical JSON only where the hash is all that is kept
-        inputsHash: sha256(runtime.spec.logInputs === 'full' ? text : canonicalJson(instance)),
-        output: JSON.stringify(answer),
+        inputsHash: sha256(text ?? canonicalJson(instance)),
+        output: JSON.stringify(answers[i]),
         latencyMs,
         fallback,
-        shadow: Object.keys(shadow).length === 0 ? null : JSON.stringify(shadow),
+        shadow: shadow === undefined || Object.keys(shadow).length === 0 ? null : JSON.stringify(shadow),
         sampleRate: runtime.spec.sample,
       })
-    })
+    }
   }
 
   app.get('/healthz', async () => ({ status: 'ok' }))
@@ -334,7 +398,8 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     const runtime = runtimeFor(request.params.name)
     let loaded: LoadedVersion | undefined
     try {
-      await guard(request, 'predict', runtime.name)
+      const guarded = guard(request, 'predict', runtime.name)
+      if (guarded !== undefined) await guarded
       const body = request.body
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new HttpError(400, 'INVALID_INPUT', 'the body must be a JSON object: {"instances": [...]} or one instance')
@@ -379,7 +444,8 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     const runtime = runtimeFor(request.params.name)
     let loaded: LoadedVersion | undefined
     try {
-      await guard(request, 'predict', runtime.name)
+      const guarded = guard(request, 'predict', runtime.name)
+      if (guarded !== undefined) await guarded
       const body = request.body as { id?: unknown; inputs?: unknown; parameters?: Record<string, unknown> } | null
       const instances = v2Instances(body)
       const key = typeof body?.parameters?.key === 'string' ? body.parameters.key : stickyKey(runtime, request, {}, instances)
@@ -403,7 +469,8 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     try {
       await guard(request, 'predict')
       const items = feedbackItems(request.body)
-      // predictions still waiting in the log buffer must be found
+      // predictions still waiting to be logged, or in the log buffer, must be found
+      runAfterAnswers()
       await log.flush()
       const result = await project.metadata.recordFeedback(items.map((f) => ({ predictionId: f.id, label: JSON.stringify(f.label), at: Date.now() })))
       return reply.code(result.recorded === 0 ? 404 : 200).send({ recorded: result.recorded, unknown: result.unknown })
@@ -455,6 +522,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         clearInterval(timer)
         await app.close()
         // shadows and logging run after each answer; let the last of them append
+        runAfterAnswers()
         await new Promise((resolve) => setImmediate(resolve))
         await refreshing.catch(() => undefined)
         await log.close()
@@ -492,7 +560,8 @@ function stickyKey(runtime: DeploymentRuntime, request: FastifyRequest, body: Re
 function toAnswers(p: Predictions): Answer[] {
   if (p.task === 'regression') return Array.from(p.values)
   const k = p.classes.length
-  return Array.from({ length: p.nRows }, (_, i) => {
+  const answers: Answer[] = new Array(p.nRows)
+  for (let i = 0; i < p.nRows; i++) {
     let best = 0
     const probabilities: Record<string, number> = {}
     for (let c = 0; c < k; c++) {
@@ -500,8 +569,9 @@ function toAnswers(p: Predictions): Answer[] {
       probabilities[p.classes[c] as string] = v
       if (v > (p.values[i * k + best] as number)) best = c
     }
-    return { label: p.classes[best] as string, probabilities }
-  })
+    answers[i] = { label: p.classes[best] as string, probabilities }
+  }
+  return answers
 }
 
 /** What a decision rule sees of one answer. */

@@ -1,6 +1,4 @@
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runMonitor } from '../../src/monitor/run.js'
@@ -9,6 +7,7 @@ import { openProject, type Project } from '../../src/project.js'
 import { type KeelServer, serve } from '../../src/serve/server.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
+import { webhookReceiver } from '../helpers/webhook-receiver.js'
 
 const WEATHER = join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv')
 
@@ -33,17 +32,8 @@ function sample<T>(items: readonly T[], n: number, seed: number): T[] {
   return Array.from({ length: n }, () => items[Math.floor(r() * items.length)] as T)
 }
 
-const hooks: Record<string, unknown>[] = []
-const receiver = createServer((req, res) => {
-  let body = ''
-  req.on('data', (c: Buffer) => {
-    body += c.toString()
-  })
-  req.on('end', () => {
-    hooks.push(JSON.parse(body) as Record<string, unknown>)
-    res.end()
-  })
-})
+const receiver = webhookReceiver()
+const hooks = receiver.bodies
 
 let dir: string
 let project: Project
@@ -66,8 +56,7 @@ async function predict(instances: Record<string, number>[], perRequest = 100): P
 }
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/drift`
+  const hook = await receiver.listen('/drift')
   dir = writeProject(tempDir('keel-monitor-'))
   copyFileSync(WEATHER, join(dir, 'weather.csv'))
   writeFileSync(

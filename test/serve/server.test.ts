@@ -1,6 +1,4 @@
 import { chmodSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Frame } from '../../src/core/frame.js'
@@ -12,6 +10,7 @@ import { canary, promote, rollbackDeployment } from '../../src/serve/routing.js'
 import { type KeelServer, serve } from '../../src/serve/server.js'
 import { writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
+import { webhookReceiver } from '../helpers/webhook-receiver.js'
 
 const CONFIG = `{
   name: 'serving',
@@ -58,17 +57,8 @@ let server: KeelServer
 let base: string
 const dir = writeProject(tempDir('keel-serve-'))
 /** Webhook payloads the `alerts` deployment sent. */
-const hooks: Record<string, unknown>[] = []
-const receiver = createServer((req, res) => {
-  let body = ''
-  req.on('data', (c: Buffer) => {
-    body += c.toString()
-  })
-  req.on('end', () => {
-    hooks.push(JSON.parse(body) as Record<string, unknown>)
-    res.end()
-  })
-})
+const receiver = webhookReceiver()
+const hooks = receiver.bodies
 const by = (reason: string) => ({ actor: 'ops', at: Date.now(), reason })
 
 async function register(nTrees: number): Promise<number> {
@@ -91,8 +81,7 @@ const instance = (customer: string, tenure = 5, plan = 'basic') => ({ customer_i
 const plain = (tenure = 5, plan = 'basic') => ({ tenure, plan })
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+  const hook = await receiver.listen('/hook')
   writeFileSync(
     join(dir, 'keel.config.ts'),
     `import { defineProject, deployment } from 'keel'\nexport default defineProject(${CONFIG.replace('HOOK', hook)})\n`,
