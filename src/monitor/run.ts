@@ -108,7 +108,7 @@ export async function runMonitor(project: Project, name: string, options: RunMon
     const pass =
       deployment.logInputs === 'hash'
         ? null
-        : await driftPass(reference.features, (column) => currentColumn(project, window, column, reference.features[column] as ColumnSketch), {
+        : await driftPass(reference.features, await currentColumns(project, window, reference.features, rows.length), {
             ...(monitor.spec.drift?.columns ? { columns: monitor.spec.drift.columns } : {}),
             ...(monitor.spec.drift?.share ? { share: monitor.spec.drift.share } : {}),
           })
@@ -205,13 +205,35 @@ function mostCommon(values: readonly number[]): number | undefined {
   return [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0]
 }
 
-/** One feature of the window as the drift statistics take it: numbers (NaN when missing) or labels. */
-async function currentColumn(project: Project, window: PredictionWindow, column: string, reference: ColumnSketch): Promise<CurrentColumn> {
-  const values = await project.metadata.windowColumn(window, column)
-  if (reference.kind === 'numeric') {
-    return Float64Array.from(values, (v) => (typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN))
-  }
-  return values.map((v) => (v === null ? null : String(v)))
+/**
+ * Every feature of the window as the drift statistics take it — numbers (NaN when missing;
+ * ISO times as epoch ms) or labels — read in one scan of the prediction log, a page at a time.
+ */
+async function currentColumns(
+  project: Project,
+  window: PredictionWindow,
+  reference: Readonly<Record<string, ColumnSketch>>,
+  expected: number,
+): Promise<(column: string) => CurrentColumn> {
+  const fields = Object.keys(reference)
+  const numeric = fields.map((f) => reference[f]?.kind === 'numeric')
+  // sized by the window's rows; predictions logged after they were read are left out
+  const columns = fields.map((_, k) => (numeric[k] ? new Float64Array(expected).fill(Number.NaN) : new Array<string | null>(expected).fill(null)))
+  let at = 0
+  await project.metadata.windowInputs(window, fields, (page) => {
+    const n = Math.min(page[0]?.length ?? 0, expected - at)
+    page.forEach((values, k) => {
+      const out = columns[k] as Float64Array | (string | null)[]
+      for (let i = 0; i < n; i++) {
+        const v = values[i]
+        if (numeric[k]) (out as Float64Array)[at + i] = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : Number.NaN
+        else (out as (string | null)[])[at + i] = v === null || v === undefined ? null : String(v)
+      }
+    })
+    at += n
+  })
+  const byName = new Map(fields.map((f, k) => [f, columns[k] as CurrentColumn]))
+  return (column) => byName.get(column) as CurrentColumn
 }
 
 function predictionValue(row: WindowRow, task: Task): number | string {

@@ -332,6 +332,18 @@ export interface MetadataStore {
    * absent, or the inputs were logged only as a hash): monitors read a window column by column.
    */
   windowColumn(window: PredictionWindow, field: string): Promise<readonly (number | string | boolean | null)[]>
+  /**
+   * Several input fields of every prediction in a window in one scan, oldest first, a page at a
+   * time: `onPage` gets one array per field (values as windowColumn gives them) for each page of
+   * up to `pageSize` predictions. Returns how many predictions were read. A wide window costs one
+   * pass over its rows, and only a page of their inputs is held at once.
+   */
+  windowInputs(
+    window: PredictionWindow,
+    fields: readonly string[],
+    onPage: (columns: readonly (readonly (number | string | boolean | null)[])[]) => void,
+    pageSize?: number,
+  ): Promise<number>
   saveMonitorResult(record: MonitorResultRecord): Promise<void>
   /** Newest first. */
   listMonitorResults(monitor: string, limit?: number): Promise<readonly MonitorResultRecord[]>

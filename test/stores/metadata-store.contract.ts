@@ -427,6 +427,14 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       expect(await store.windowColumn(window, 'city')).toEqual(['Oslo', null, null])
       expect(await store.windowColumn(window, 'flag')).toEqual([true, false, null])
       expect(await store.windowColumn({ ...window, until: 41 }, 'missing')).toEqual([null, null, null, null])
+      // several fields in one scan, a page at a time, the same values as column by column
+      const pages: (readonly (number | string | boolean | null)[])[][] = []
+      const fields = ['x', 'city', 'flag', 'missing']
+      expect(await store.windowInputs({ ...window, until: 41 }, fields, (columns) => pages.push([...columns]), 2)).toBe(4)
+      expect(pages.map((p) => p[0]?.length)).toEqual([2, 2])
+      for (const [k, f] of fields.entries()) {
+        expect(pages.flatMap((p) => p[k] ?? [])).toEqual(await store.windowColumn({ ...window, until: 41 }, f))
+      }
     })
 
     it('reads a count window: the newest predictions by time then id, the same rows row by row and column by column', async () => {
@@ -464,6 +472,13 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       // the newest four before t=40 cut through the predictions at t=20
       expect(await ids({ since: 0, until: 40, last: 4 })).toEqual(['p05', 'p06', 'p07', 'p09'])
       expect(await xs({ since: 0, until: 40, last: 4 })).toEqual([5, 6, 7, 9])
+      // pages cut through the predictions that share a timestamp without losing or repeating one
+      for (const pageSize of [1, 2, 3, 100]) {
+        const seen: unknown[] = []
+        const n = await store.windowInputs({ deployment: 'd', since: 0, until: 100, last: 7 }, ['x'], ([x]) => seen.push(...(x ?? [])), pageSize)
+        expect(n).toBe(7)
+        expect(seen).toEqual(await xs({ since: 0, until: 100, last: 7 }))
+      }
       for (const last of [1, 2, 3, 5, 6, 7, 20]) {
         const w = { since: 0, until: 100, last }
         const rows = await ids(w)

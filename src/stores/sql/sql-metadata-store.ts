@@ -544,6 +544,46 @@ export class SqlMetadataStore implements MetadataStore {
     return rows.map((r) => jsonScalar(r.v))
   }
 
+  async windowInputs(
+    w: PredictionWindow,
+    fields: readonly string[],
+    onPage: (columns: readonly (readonly (number | string | boolean | null)[])[]) => void,
+    pageSize = 20_000,
+  ): Promise<number> {
+    // pages are ranges of (at, id), so each is one index range scan; a count window first finds
+    // its oldest prediction, after which it is a time range like any other
+    let cursor: { at: number; id: string; inclusive: boolean } = { at: w.since, id: '', inclusive: true }
+    if (w.last !== undefined) {
+      const source = windowSource(w, 'id, at')
+      const [oldest] = await this.#db.all(`SELECT at, id FROM ${source.sql} p ORDER BY at, id LIMIT 1`, source.params)
+      if (oldest === undefined) return 0
+      cursor = { at: num(oldest.at), id: String(oldest.id), inclusive: true }
+    }
+    let read = 0
+    for (;;) {
+      const rows = await this.#db.all(
+        `SELECT at, id, inputs FROM predictions WHERE deployment = ? AND at < ? AND (at > ? OR (at = ? AND id ${cursor.inclusive ? '>=' : '>'} ?))
+         ORDER BY at, id LIMIT ?`,
+        [w.deployment, w.until, cursor.at, cursor.at, cursor.id, pageSize],
+      )
+      if (rows.length === 0) break
+      const columns = fields.map(() => new Array<number | string | boolean | null>(rows.length))
+      rows.forEach((r, i) => {
+        const inputs = typeof r.inputs === 'string' ? (JSON.parse(r.inputs) as Record<string, unknown>) : null
+        fields.forEach((f, k) => {
+          const v = inputs?.[f]
+          ;(columns[k] as unknown[])[i] = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null
+        })
+      })
+      onPage(columns)
+      read += rows.length
+      const last = rows[rows.length - 1] as SqlRow
+      cursor = { at: num(last.at), id: String(last.id), inclusive: false }
+      if (rows.length < pageSize) break
+    }
+    return read
+  }
+
   async saveMonitorResult(r: MonitorResultRecord): Promise<void> {
     await this.#db.run('INSERT INTO monitor_results (monitor, at, window_start, window_end, result) VALUES (?, ?, ?, ?, ?)', [
       r.monitor,
