@@ -54,6 +54,16 @@ export type { CsvOptions, Source } from './data/sources/source.js'
 export { csv, jsonl, parquet, postgresQuery, sqlQuery } from './data/sources/source.js'
 export type { Sql, SqlValue } from './data/sql.js'
 export { expr, ident, sql } from './data/sql.js'
+export type { FeatureDefinition, FeatureViewSpec, ResolvedFeatureView, WindowedKind } from './features/feature-view.js'
+export { count, distinctCount, feature, featureView, latest, max, mean, min, sum } from './features/feature-view.js'
+export type { ComputeRows, MaterializeOptions, MaterializeProgress, MaterializeResult } from './features/materialize.js'
+export { materialize, materializeView } from './features/materialize.js'
+export type { FeatureRow, TrainingSetLineage } from './features/offline.js'
+export { historicalFeatures, valuesAsOf } from './features/offline.js'
+export type { OnlineLookup } from './features/online.js'
+export { getOnlineFeatures, lookupOnline } from './features/online.js'
+export type { FeatureViewDiff, FeatureViewPlan, FeatureViewSummary } from './features/versions.js'
+export { applyFeatureViews, listFeatureViews, planFeatureViews } from './features/versions.js'
 export type { EvaluateOptions, Evaluation, Scores, SliceScores } from './learn/evaluation.js'
 export { evaluateModel } from './learn/evaluation.js'
 export type { GainImportance, NamedGainImportance, ShapValues } from './learn/explain/index.js'
@@ -144,6 +154,18 @@ export type {
   RunFilter,
   SnapshotRecord,
 } from './stores/metadata-store.js'
+export type {
+  EntityKey,
+  EntityKeyPart,
+  FeatureValue,
+  OnlineResult,
+  OnlineRow,
+  OnlineStore,
+  OnlineStoreCapabilities,
+  OnlineVersionRef,
+  OnlineViewRef,
+  Watermark,
+} from './stores/online-store.js'
 export type { ComparedValue, RunComparison } from './tracking/compare.js'
 export type { LogMetricOptions } from './tracking/run-handle.js'
 export { RunHandle } from './tracking/run-handle.js'

@@ -4,11 +4,13 @@
  */
 import { type ResolvedConfig, type ResolveOptions, resolveConfig } from './core/config.js'
 import { findConfigFile, loadConfigFile } from './core/config-file.js'
+import { KeelError } from './core/errors.js'
 import { Data } from './data/data.js'
 import { Registry } from './registry/registry.js'
 import type { ArtifactStore } from './stores/artifact-store.js'
 import type { MetadataStore } from './stores/metadata-store.js'
-import { openArtifactStore, openDataEngine, openMetadataStore } from './stores/open.js'
+import type { OnlineStore } from './stores/online-store.js'
+import { openArtifactStore, openDataEngine, openMetadataStore, openOnlineStore } from './stores/open.js'
 import { Tracking } from './tracking/tracking.js'
 
 export interface OpenProjectOptions extends ResolveOptions {
@@ -26,6 +28,8 @@ export interface Project {
   readonly registry: Registry
   readonly metadata: MetadataStore
   readonly artifacts: ArtifactStore
+  /** The online feature store, opened on first use (projects without features never open it). */
+  online(): Promise<OnlineStore>
   close(): Promise<void>
 }
 
@@ -59,6 +63,7 @@ export async function openProject(dir = '.', options: OpenProjectOptions = {}): 
     defaultExperiment: config.tracking.defaultExperiment,
   })
   let closed = false
+  let online: Promise<OnlineStore> | undefined
   return {
     config,
     tracking,
@@ -66,10 +71,19 @@ export async function openProject(dir = '.', options: OpenProjectOptions = {}): 
     registry: new Registry(metadata, artifacts, config.registry),
     metadata,
     artifacts,
+    online() {
+      if (closed) return Promise.reject(new KeelError('STORE_CLOSED', 'the project is closed'))
+      online ??= openOnlineStore(config.onlineUrl, config.root).catch((error: unknown) => {
+        online = undefined
+        throw error
+      })
+      return online
+    },
     async close() {
       if (closed) return
       closed = true
-      await Promise.all([metadata.close(), artifacts.close()])
+      const opened = online?.then((store) => store.close()).catch(() => undefined)
+      await Promise.all([metadata.close(), artifacts.close(), opened])
     },
   }
 }

@@ -10,6 +10,8 @@ import { registerConfig } from './commands/config.js'
 import { registerContract } from './commands/contract.js'
 import { registerData } from './commands/data.js'
 import { registerExec } from './commands/exec.js'
+import { registerFeatures } from './commands/features.js'
+import { registerFeaturesOnline } from './commands/features-online.js'
 import { registerGc } from './commands/gc.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage, registerModels } from './commands/models.js'
@@ -45,6 +47,7 @@ export function buildProgram(): Command {
   registerExec(program, context)
   registerData(program, context)
   registerContract(program, context)
+  registerFeaturesOnline(registerFeatures(program, context), context)
   registerTrain(program, context)
   registerServe(program, context)
   registerBatch(program, context)

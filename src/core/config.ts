@@ -12,6 +12,8 @@ export interface EnvironmentConfig {
   readonly metadata?: string
   /** Artifact store: `file:<path>` (relative to the project, or `file:///absolute`). */
   readonly artifacts?: string
+  /** Online feature store: `sqlite:<path>` (relative to the project) or `redis://[user:password@]host:port/db[?prefix=keel:]`. */
+  readonly online?: string
 }
 
 /** Experiment-tracking settings. */
@@ -95,6 +97,7 @@ export interface RegistryConfig {
 export const DEFAULT_ENVIRONMENT: Required<EnvironmentConfig> = {
   metadata: 'sqlite:.keel/keel.db',
   artifacts: 'file:.keel/artifacts',
+  online: 'sqlite:.keel/online.db',
 }
 
 const urlString = z.string().min(1, 'must be a non-empty store URL')
@@ -102,6 +105,7 @@ const urlString = z.string().min(1, 'must be a non-empty store URL')
 const environmentSchema = z.strictObject({
   metadata: urlString.optional(),
   artifacts: urlString.optional(),
+  online: urlString.optional(),
 })
 
 const projectSchema = z.strictObject({
@@ -178,6 +182,8 @@ export interface ResolvedConfig {
   readonly env: string
   readonly metadataUrl: string
   readonly artifactsUrl: string
+  /** The online feature store (opened only when features are materialized or read). */
+  readonly onlineUrl: string
   readonly tracking: { readonly defaultExperiment: string }
   /** Dataset declarations as written (the data layer checks their full shape). */
   readonly datasets: Readonly<Record<string, DatasetDeclaration>>
@@ -201,6 +207,8 @@ export interface ResolveOptions {
   readonly metadataUrl?: string
   /** Artifact store URL; wins over `KEEL_ARTIFACTS_URL` and the config. */
   readonly artifactsUrl?: string
+  /** Online feature store URL; wins over `KEEL_ONLINE_URL` and the config. */
+  readonly onlineUrl?: string
 }
 
 /** Where the loaded config file came from. */
@@ -239,6 +247,7 @@ export function resolveConfig(raw: unknown, source: ConfigSource, options: Resol
     env: envName,
     metadataUrl: pick('metadata', options.metadataUrl, 'KEEL_METADATA_URL'),
     artifactsUrl: pick('artifacts', options.artifactsUrl, 'KEEL_ARTIFACTS_URL'),
+    onlineUrl: pick('online', options.onlineUrl, 'KEEL_ONLINE_URL'),
     tracking: Object.freeze({ defaultExperiment: config.tracking?.defaultExperiment ?? 'default' }),
     datasets: Object.freeze({ ...((raw as ProjectConfig).datasets ?? {}) }),
     models: Object.freeze({ ...((raw as ProjectConfig).models ?? {}) }),

@@ -342,6 +342,24 @@ export const ERRORS = {
     hint: 'Correct the feature view in keel.config.ts (docs/features.md lists every field); features are referenced as view:feature.',
     retryable: false,
   },
+  FEATURE_KEY_INVALID: {
+    status: 400,
+    exit: 2,
+    hint: 'Give one key part per entity column of the view, each a string or a finite number (`keel features get <view> a,b` for a composite key).',
+    retryable: false,
+  },
+  FEATURE_RANGE_INVALID: {
+    status: 400,
+    exit: 2,
+    hint: 'Give --start before --end (ISO times such as 2024-06-01T00:00:00Z, or epoch milliseconds).',
+    retryable: false,
+  },
+  ONLINE_UNREACHABLE: {
+    status: 503,
+    exit: 3,
+    hint: 'Check that the online store (Redis or the SQLite file) is reachable and that the `online` URL in keel.config.ts (or KEEL_ONLINE_URL) is right.',
+    retryable: true,
+  },
   QUICKSTART_FAILED: {
     status: 500,
     exit: 1,

@@ -202,11 +202,11 @@ export interface FeatureRef {
   readonly feature: string | null
 }
 
-/** Parses `view:feature` or `view` (FEATURE_VIEW_INVALID when it is neither). */
+/** Parses `view:feature`, or `view` / `view:*` for all of a view's features (FEATURE_VIEW_INVALID when it is none of these). */
 export function parseFeatureRef(text: string): FeatureRef {
-  const m = /^([A-Za-z][A-Za-z0-9_]{0,62})(?::([A-Za-z_][A-Za-z0-9_]{0,62}))?$/.exec(text)
-  if (!m) throw new KeelError('FEATURE_VIEW_INVALID', `"${text}" is not a feature reference (use view:feature, or view for all of its features)`)
-  return { view: m[1] as string, feature: m[2] ?? null }
+  const m = /^([A-Za-z][A-Za-z0-9_]{0,62})(?::([A-Za-z_][A-Za-z0-9_]{0,62}|\*))?$/.exec(text)
+  if (!m) throw new KeelError('FEATURE_VIEW_INVALID', `"${text}" is not a feature reference (use view:feature, or view:* for all of its features)`)
+  return { view: m[1] as string, feature: m[2] === undefined || m[2] === '*' ? null : m[2] }
 }
 
 /** The features `refs` name, grouped by view, in declaration order; unknown views or features are refused. */

@@ -39,8 +39,17 @@ export interface ModelSpec {
   /** The dataset (in `datasets`) to train on. */
   readonly data: string
   readonly label: string
-  /** Feature columns; default every column but the label and `exclude`. */
+  /**
+   * Feature columns; default every column but the label and `exclude`. An entry `view:feature`
+   * (or `view:*`, every feature of the view) takes the feature from a feature view, joined point
+   * in time: each row gets the value as of its `entityTime`, by the view's entity key columns.
+   */
   readonly features?: readonly string[]
+  /**
+   * The column of `data` holding each row's time (a timestamp, a date, or epoch ms): feature
+   * view values are as of this time. Required when `features` names feature views.
+   */
+  readonly entityTime?: string
   readonly exclude?: readonly string[]
   /** Preprocessing of the linear learners (logistic, linear); trees take columns as they are. */
   readonly preprocessing?: RecipeOptions
@@ -108,6 +117,7 @@ const specSchema = z.strictObject({
   data: z.string().min(1),
   label: z.string().min(1),
   features: columnList.min(1).optional(),
+  entityTime: z.string().min(1).optional(),
   exclude: columnList.optional(),
   preprocessing: z.record(z.string(), z.unknown()).optional(),
   baseline: candidate.optional(),
@@ -155,6 +165,16 @@ export function modelSpecFrom(declared: Readonly<Record<string, unknown>>, name:
     throw new KeelError('MODEL_SPEC_INVALID', `model "${name}": ${where}${issue?.message ?? 'is invalid'}`)
   }
   const spec = raw as ModelSpec
+  const refs = viewFeatures(spec)
+  if (refs.length > 0 && spec.entityTime === undefined) {
+    throw new KeelError(
+      'MODEL_SPEC_INVALID',
+      `model "${name}": features ${refs.join(', ')} come from feature views, so \`entityTime\` must name the time column of "${spec.data}"`,
+      {
+        hint: "Add entityTime: 'event_time' (the column each row's feature values are taken as of).",
+      },
+    )
+  }
   const direction = spec.select?.direction
   if (spec.select !== undefined && direction !== undefined && direction !== METRICS[spec.select.metric].direction) {
     throw new KeelError(
@@ -173,4 +193,14 @@ export function selectionMetric(spec: ModelSpec, task: Task): MetricName {
     throw new KeelError('MODEL_SPEC_INVALID', `select.metric ${chosen} does not apply to ${task} models (it applies to ${METRICS[chosen].tasks.join(', ')})`)
   }
   return chosen
+}
+
+/** The spec's feature entries that name feature views (`view:feature`, `view:*`). */
+export function viewFeatures(spec: Pick<ModelSpec, 'features'>): string[] {
+  return (spec.features ?? []).filter((f) => f.includes(':'))
+}
+
+/** The spec's feature entries that are columns of its dataset. */
+export function columnFeatures(spec: Pick<ModelSpec, 'features'>): string[] | undefined {
+  return spec.features?.filter((f) => !f.includes(':'))
 }

@@ -15,6 +15,7 @@ export interface CardFacts {
     readonly gitCommit: string | null
     readonly contractHash?: string | null
     readonly keelVersion?: string
+    readonly featureViews?: Readonly<Record<string, string>>
   }
   readonly runId: string | null
   readonly intendedUse?: string
@@ -87,6 +88,13 @@ export function renderModelCard(f: CardFacts): string {
     `- Config hash: ${f.lineage.configHash === null ? '_none recorded_' : `\`${f.lineage.configHash}\``}`,
     `- Git commit: ${f.lineage.gitCommit === null ? '_none recorded_' : `\`${f.lineage.gitCommit}\``}`,
     ...(f.lineage.contractHash ? [`- Contract hash: \`${f.lineage.contractHash}\``] : []),
+    ...(f.lineage.featureViews && Object.keys(f.lineage.featureViews).length > 0
+      ? [
+          `- Feature views: ${Object.entries(f.lineage.featureViews)
+            .map(([v, version]) => `\`${v}@${version.slice(0, 12)}\``)
+            .join(', ')}`,
+        ]
+      : []),
     ...(f.lineage.keelVersion ? [`- Keel version: ${f.lineage.keelVersion}`] : []),
     '',
     '## Limitations',

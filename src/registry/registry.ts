@@ -37,7 +37,14 @@ export interface RegisterOptions {
     readonly gitCommit?: string | null
     /** Hash of the data contract the snapshots were checked against. */
     readonly contractHash?: string | null
+    /** Feature view name → the version (definition hash) the model's feature inputs were computed with. */
+    readonly featureViews?: Readonly<Record<string, string>>
   }
+  /**
+   * Inputs that come from feature views: recorded in the signature (with the views' keys and
+   * versions) so serving can fetch them by entity key and refuse other versions.
+   */
+  readonly featureInputs?: readonly FeatureInput[]
   /** What the model card says beyond the facts Keel knows (`data`: what it was trained and tested on, in a sentence). */
   readonly card?: { readonly intendedUse?: string; readonly limitations?: string; readonly data?: string }
   /**
@@ -45,6 +52,17 @@ export interface RegisterOptions {
    * the model before anything is registered. Without it, no ONNX export is stored.
    */
   readonly checkOnnxOn?: Frame
+}
+
+/** A model input computed by a feature view. */
+export interface FeatureInput {
+  /** The input (column) name in the signature. */
+  readonly input: string
+  readonly view: string
+  readonly feature: string
+  readonly version: string
+  /** The view's entity key columns. */
+  readonly entities: readonly string[]
 }
 
 /** `name`, `name@3` or `name@champion`. */
@@ -100,6 +118,7 @@ export class Registry {
     const signature = {
       inputs: model.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.levels ? { levels: f.levels } : {}) })),
       output: { task: model.task, label: model.label, classes: model.classes },
+      ...(options.featureInputs === undefined || options.featureInputs.length === 0 ? {} : { featureViews: featureViewInputs(options.featureInputs) }),
     }
     const metrics = options.metrics ?? {}
     const lineage = {
@@ -108,6 +127,7 @@ export class Registry {
       gitCommit: options.lineage?.gitCommit ?? null,
       contractHash: options.lineage?.contractHash ?? null,
       keelVersion: keelVersion(),
+      ...(options.lineage?.featureViews === undefined ? {} : { featureViews: options.lineage.featureViews }),
     }
     const evaluation = (options.evaluation ?? {}) as Pick<CardFacts, 'baseline' | 'slices'>
     const facts: CardFacts = {
@@ -272,4 +292,14 @@ export class Registry {
 async function checkedOnnx(model: Model, frame: Frame, name: string): Promise<{ bytes: Uint8Array; difference: number }> {
   const bytes = exportOnnx(model, { name })
   return { bytes, difference: await checkOnnx(model, bytes, frame) }
+}
+
+/** Feature inputs grouped by view: `[{ view, version, entities, features: [{ feature, input }] }]`. */
+function featureViewInputs(inputs: readonly FeatureInput[]): Record<string, unknown>[] {
+  const views = [...new Set(inputs.map((i) => i.view))]
+  return views.map((view) => {
+    const mine = inputs.filter((i) => i.view === view)
+    const first = mine[0] as FeatureInput
+    return { view, version: first.version, entities: first.entities, features: mine.map((i) => ({ feature: i.feature, input: i.input })) }
+  })
 }

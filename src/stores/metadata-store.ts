@@ -110,6 +110,11 @@ export interface PredictionRecord {
   readonly shadow: string | null
   /** The share of predictions logged (1 = all), so counts can be scaled back. */
   readonly sampleRate: number
+  /**
+   * For versions with feature-view inputs: the online lookup per view as JSON,
+   * `{"<view>": {"status": "present" | "missing" | "expired" | "error" | "request", "defaulted"?: [inputs]}}`.
+   */
+  readonly features?: string | null
 }
 
 /** Ground truth for a logged prediction. */
@@ -163,6 +168,8 @@ export interface WindowRow {
   readonly fallback: boolean
   /** The feedback label as JSON, or null. */
   readonly label: string | null
+  /** The prediction's feature lookup as JSON (see `PredictionRecord.features`), or null. */
+  readonly features?: string | null
 }
 
 /** One stored monitor pass. */
@@ -253,6 +260,16 @@ export interface AuditEntry {
   readonly reason: string | null
   readonly at: number
   readonly details: Readonly<Record<string, unknown>>
+}
+
+/** A registered version of a feature view: the hash of its definition and the definition itself. */
+export interface FeatureViewVersionRecord {
+  readonly name: string
+  /** sha256 of the canonical definition. */
+  readonly version: string
+  readonly definition: Readonly<Record<string, unknown>>
+  readonly createdAt: number
+  readonly createdBy: string
 }
 
 export interface MetadataStoreCapabilities {
@@ -357,6 +374,10 @@ export interface MetadataStore {
   finishScheduleRun(schedule: string, dueAt: number, status: 'finished' | 'failed', error: string | null, at: number): Promise<void>
   /** The latest claimed run of a schedule. */
   lastScheduleRun(schedule: string): Promise<ScheduleRunRecord | undefined>
+  /** Records a feature view version; false (and nothing written) when that name and version are registered already. */
+  registerFeatureViewVersion(record: FeatureViewVersionRecord): Promise<boolean>
+  /** Registered versions of one view (or of all), newest first. */
+  listFeatureViewVersions(name?: string): Promise<readonly FeatureViewVersionRecord[]>
   /** Every artifact hash a run, a snapshot, a model version or a cached step output refers to. */
   referencedArtifacts(): Promise<ReadonlySet<string>>
   close(): Promise<void>

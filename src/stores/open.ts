@@ -7,6 +7,7 @@ import { KeelError } from '../core/errors.js'
 import type { ArtifactStore } from './artifact-store.js'
 import type { DataEngine, DataEngineOptions } from './data-engine.js'
 import type { MetadataStore } from './metadata-store.js'
+import type { OnlineStore } from './online-store.js'
 
 type Opener<T> = (location: string, url: string) => Promise<T>
 
@@ -20,6 +21,12 @@ const artifactBackends = {
   file: async (location) => (await import('./filesystem/filesystem-artifact-store.js')).openFilesystemArtifactStore({ root: location }),
 } satisfies Record<string, Opener<ArtifactStore>>
 
+const onlineBackends = {
+  sqlite: async (location) => (await import('./sqlite/sqlite-online-store.js')).openSqliteOnlineStore({ path: location }),
+  redis: async (_location, url) => (await import('./redis/redis-online-store.js')).openRedisOnlineStore({ url }),
+  rediss: async (_location, url) => (await import('./redis/redis-online-store.js')).openRedisOnlineStore({ url }),
+} satisfies Record<string, Opener<OnlineStore>>
+
 /** Opens the metadata store a URL names; relative file paths are taken from `root`. */
 export function openMetadataStore(url: string, root: string): Promise<MetadataStore> {
   return openBackend('metadata', metadataBackends, url, root)
@@ -28,6 +35,11 @@ export function openMetadataStore(url: string, root: string): Promise<MetadataSt
 /** Opens the artifact store a URL names; relative file paths are taken from `root`. */
 export function openArtifactStore(url: string, root: string): Promise<ArtifactStore> {
   return openBackend('artifacts', artifactBackends, url, root)
+}
+
+/** Opens the online feature store a URL names (`sqlite:` or `redis://`); relative file paths are taken from `root`. */
+export function openOnlineStore(url: string, root: string): Promise<OnlineStore> {
+  return openBackend('online', onlineBackends, url, root)
 }
 
 /** Opens a data engine session (DuckDB, loaded on first use). */
@@ -39,6 +51,7 @@ export async function openDataEngine(options: DataEngineOptions = {}): Promise<D
 export const STORE_SCHEMES = {
   metadata: Object.keys(metadataBackends),
   artifacts: Object.keys(artifactBackends),
+  online: Object.keys(onlineBackends),
 } as const
 
 function openBackend<T>(store: string, backends: Record<string, Opener<T>>, url: string, root: string): Promise<T> {

@@ -34,6 +34,17 @@ describe('resolveConfig', () => {
     expect(resolveConfig(base, source, { metadataUrl: 'sqlite::memory:' }, env).metadataUrl).toBe('sqlite::memory:')
   })
 
+  it('resolves the online store URL: default SQLite, the environment with ${VAR}, then KEEL_ONLINE_URL, then the option', () => {
+    const online = defineProject({ name: 'demo', environments: { production: { online: 'redis://${REDIS_HOST}:6379/0?prefix=demo:' } } })
+    expect(resolveConfig(online, source, {}, {}).onlineUrl).toBe('sqlite:.keel/online.db')
+    expect(resolveConfig(online, source, { env: 'production' }, { REDIS_HOST: 'cache' }).onlineUrl).toBe('redis://cache:6379/0?prefix=demo:')
+    expect(resolveConfig(online, source, { env: 'production' }, { KEEL_ONLINE_URL: 'sqlite::memory:' }).onlineUrl).toBe('sqlite::memory:')
+    expect(resolveConfig(online, source, { env: 'production', onlineUrl: 'redis://x/1' }, { KEEL_ONLINE_URL: 'sqlite:a' }).onlineUrl).toBe('redis://x/1')
+    expect(() => resolveConfig(online, source, { env: 'production' }, {})).toThrow(
+      expect.objectContaining({ code: 'CONFIG_ENV_VAR_MISSING', message: expect.stringContaining('environments.production.online') }),
+    )
+  })
+
   it('names the missing variable and the key that refers to it', () => {
     expect(() => resolveConfig(base, source, { env: 'production' }, {})).toThrow(
       expect.objectContaining({ code: 'CONFIG_ENV_VAR_MISSING', message: expect.stringContaining('environments.production.metadata') }),

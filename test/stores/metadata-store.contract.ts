@@ -569,5 +569,24 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       await store.putStepCache({ ...entry, artifactSha256: 'b'.repeat(64), runId: null, createdAt: 11 })
       expect(await store.getStepCache('abc')).toMatchObject({ artifactSha256: 'b'.repeat(64), runId: null, createdAt: 11 })
     })
+
+    it('registers feature view versions once each and lists them newest first', async () => {
+      const store = await fresh()
+      expect(await store.listFeatureViewVersions()).toEqual([])
+      const first = { name: 'customer', version: 'a'.repeat(64), definition: { entities: ['id'], ttlMs: null }, createdAt: 10, createdBy: 'ann' }
+      expect(await store.registerFeatureViewVersion(first)).toBe(true)
+      // the same version again writes nothing, whoever registers it
+      expect(await store.registerFeatureViewVersion({ ...first, createdAt: 11, createdBy: 'bob' })).toBe(false)
+      const second = { ...first, version: 'b'.repeat(64), definition: { entities: ['id'], ttlMs: 1000 }, createdAt: 20 }
+      await store.registerFeatureViewVersion(second)
+      await store.registerFeatureViewVersion({ ...first, name: 'store', createdAt: 15 })
+      expect(await store.listFeatureViewVersions('customer')).toEqual([second, first])
+      expect((await store.listFeatureViewVersions()).map((v) => [v.name, v.createdAt])).toEqual([
+        ['customer', 20],
+        ['store', 15],
+        ['customer', 10],
+      ])
+      expect(await store.listFeatureViewVersions('nope')).toEqual([])
+    })
   })
 }

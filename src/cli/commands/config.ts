@@ -18,7 +18,7 @@ export function registerConfig(program: Command, context: (cmd: Command) => Comm
         ...(globals.env === undefined ? {} : { env: globals.env }),
         search: globals.project === undefined,
       })
-      const shown = { ...config, metadataUrl: redactUrl(config.metadataUrl) }
+      const shown = { ...config, metadataUrl: redactUrl(config.metadataUrl), onlineUrl: redactUrl(config.onlineUrl) }
       if (output.json) return output.out(toJson(shown))
       output.out(
         [
@@ -28,6 +28,7 @@ export function registerConfig(program: Command, context: (cmd: Command) => Comm
           `environment  ${shown.env}`,
           `metadata     ${shown.metadataUrl}`,
           `artifacts    ${shown.artifactsUrl}`,
+          `online       ${shown.onlineUrl}`,
           `experiment   ${shown.tracking.defaultExperiment} (default)`,
         ].join('\n'),
       )

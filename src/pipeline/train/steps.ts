@@ -6,7 +6,8 @@
 import { KeelError } from '../../core/errors.js'
 import type { Frame } from '../../core/frame.js'
 import { numericView } from '../../core/frame.js'
-import { sha256 } from '../../core/hash.js'
+import { canonicalJson, sha256 } from '../../core/hash.js'
+import type { TrainingSetLineage } from '../../features/offline.js'
 import { type Evaluation, evaluateModel, type Scores, scoreModel } from '../../learn/evaluation.js'
 import { loadModel } from '../../learn/load.js'
 import type { Direction, MetricName } from '../../learn/metrics/table.js'
@@ -14,12 +15,12 @@ import type { Task } from '../../learn/model.js'
 import { prepareTraining } from '../../learn/training-data.js'
 import { holdout } from '../../learn/validation/holdout.js'
 import { evaluateGates, type GateEvidence, type GateVerdict } from '../../registry/gates.js'
-import type { Registry } from '../../registry/registry.js'
+import type { FeatureInput, Registry } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { RunHandle } from '../../tracking/run-handle.js'
 import type { ModelSpec } from '../model-spec.js'
-import { selectionMetric } from '../model-spec.js'
-import { decodeJson, decodeParts, defineStep, encodeJson, encodeParts, type PipelineStep, type StepContext } from '../step.js'
+import { columnFeatures, selectionMetric, viewFeatures } from '../model-spec.js'
+import { decodeJson, decodeParts, defineStep, encodeJson, encodeParts, type PipelineStep, type StepContext, type StepInputs } from '../step.js'
 import { type CandidateFit, fitCandidate } from './candidates.js'
 
 /** Progress of a training run, for bars and logs. */
@@ -44,8 +45,10 @@ export interface TrainContext extends StepContext {
   readonly configHash: string
   /** Materializes the spec's dataset (or finds the identical snapshot). */
   snapshot(): Promise<SnapshotOutput>
-  /** The snapshot's rows, read once per training run. */
-  frame(snapshot: SnapshotOutput): Promise<Frame>
+  /** The rows of a snapshot or a training set, read once per training run. */
+  frame(source: FrameSource): Promise<Frame>
+  /** Joins the snapshot's rows with the spec's feature view features, point in time (Parquet bytes). */
+  trainingSet(snapshot: SnapshotOutput): Promise<TrainingSetOutput>
   /** The parent run, started on first use: a training run that computes nothing starts none. */
   parentRun(): Promise<RunHandle>
   /** Logs a trial as a run nested under the parent; returns its id. */
@@ -65,6 +68,21 @@ export interface SnapshotOutput {
   /** Hash of the contract the rows passed (null without one). */
   readonly contractHash: string | null
   readonly created: boolean
+  /** For specs that name feature views: each view source dataset → the snapshot its events are read from. */
+  readonly featureSources?: Readonly<Record<string, { readonly id: string; readonly artifactSha256: string }>>
+}
+
+/** The rows a training reads: a snapshot's, or a training set's (entity rows joined with feature views). */
+export type FrameSource = { readonly id: string; readonly artifactSha256: string } | { readonly id: string; readonly parquet: Uint8Array }
+
+/** Entity rows with the spec's feature view features joined point in time. */
+export interface TrainingSetOutput {
+  /** Hash of everything that decides it: the snapshots read, the view versions, the features and the time column. */
+  readonly id: string
+  readonly rows: number
+  readonly lineage: TrainingSetLineage
+  /** The rows as Parquet (kept in the step cache, so a cached training set needs no recomputation). */
+  readonly parquet: Uint8Array
 }
 
 export interface SplitOutput {
@@ -125,9 +143,10 @@ const fitCodec = {
   },
 }
 
-function featureNames(spec: ModelSpec, frame: Frame): string[] {
+function featureNames(spec: ModelSpec, frame: Frame, fromViews: readonly string[]): string[] {
   const excluded = new Set([spec.label, ...(spec.exclude ?? [])])
-  const names = spec.features ? [...spec.features] : frame.names.filter((n) => !excluded.has(n))
+  const columns = columnFeatures(spec)
+  const names = columns ? [...columns, ...fromViews] : frame.names.filter((n) => !excluded.has(n))
   const unknown = [...names, spec.label, ...(spec.slices ?? [])].filter((n) => !frame.has(n))
   if (unknown.length > 0) {
     throw new KeelError('MODEL_SPEC_INVALID', `columns not in dataset "${spec.data}": ${unknown.join(', ')} (it has ${frame.names.join(', ')})`)
@@ -155,9 +174,14 @@ function classIndexOf(frame: Frame, split: Pick<SplitOutput, 'task' | 'features'
 }
 
 /** The steps of training model `ctx.name` as `spec` declares it. */
-export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown, TrainContext>[] {
+export function trainSteps(spec: ModelSpec, seed: number, views: Readonly<Record<string, string>> = {}): PipelineStep<unknown, TrainContext>[] {
   const candidates = Object.keys(spec.candidates).sort()
   const fitNames = candidates.map(fitStep)
+  const usesViews = viewFeatures(spec).length > 0
+  // the step whose output holds the rows: the snapshot, or the training set built from it
+  const ROWS = usesViews ? 'features' : 'snapshot'
+  const rowsOf = (inputs: StepInputs): FrameSource => inputs.get<FrameSource>(ROWS)
+  const rowNeeds = usesViews ? ['snapshot', 'features'] : ['snapshot']
 
   const snapshot = defineStep<SnapshotOutput, TrainContext>({
     name: 'snapshot',
@@ -168,12 +192,28 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
     encode: encodeJson,
     decode: (b) => decodeJson<SnapshotOutput>(b),
     // the content hash: re-reading unchanged data leaves everything downstream cached
-    identity: (s) => s.id,
+    identity: (s) => (s.featureSources === undefined ? s.id : sha256(canonicalJson({ id: s.id, sources: s.featureSources }))),
+  })
+
+  const features = defineStep<TrainingSetOutput, TrainContext>({
+    name: 'features',
+    needs: ['snapshot'],
+    version: '1',
+    // the view versions: a changed definition builds a new training set
+    config: { features: viewFeatures(spec), entityTime: spec.entityTime ?? null, views },
+    cache: true,
+    run: (inputs, ctx) => ctx.trainingSet(inputs.get<SnapshotOutput>('snapshot')),
+    encode: ({ parquet, ...header }) => encodeParts(header, [parquet]),
+    decode(bytes) {
+      const { header, parts } = decodeParts<Omit<TrainingSetOutput, 'parquet'>>(bytes)
+      return { ...header, parquet: parts[0] as Uint8Array }
+    },
+    identity: (t) => t.id,
   })
 
   const split = defineStep<SplitOutput, TrainContext>({
     name: 'split',
-    needs: ['snapshot'],
+    needs: rowNeeds,
     version: '1',
     config: {
       label: spec.label,
@@ -186,8 +226,9 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
     },
     cache: true,
     async run(inputs, ctx) {
-      const frame = await ctx.frame(inputs.get<SnapshotOutput>('snapshot'))
-      const features = featureNames(spec, frame)
+      const frame = await ctx.frame(rowsOf(inputs))
+      const fromViews = usesViews ? inputs.get<TrainingSetOutput>('features').lineage.columns.map((c) => c.column) : []
+      const features = featureNames(spec, frame, fromViews)
       const data = prepareTraining(frame, { label: spec.label, task: spec.task ?? 'auto', features })
       const rows = testRows(spec, frame, data.task === 'regression' ? null : data.y, seed)
       return { task: data.task, classes: data.classes, features, ...rows }
@@ -205,13 +246,13 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
   const fitting = (stepName: string, candidateName: string, candidate: ModelSpec['candidates'][string]) =>
     defineStep<CandidateFit, TrainContext>({
       name: stepName,
-      needs: ['snapshot', 'split'],
+      needs: [...rowNeeds, 'split'],
       version: '1',
       config: { candidate, validation: spec.validation ?? null, select: spec.select ?? null, preprocessing: spec.preprocessing ?? null, seed },
       cache: true,
       async run(inputs, ctx) {
         const s = inputs.get<SplitOutput>('split')
-        const train = (await ctx.frame(inputs.get<SnapshotOutput>('snapshot'))).take(s.train)
+        const train = (await ctx.frame(rowsOf(inputs))).take(s.train)
         const metric = selectionMetric(spec, s.task)
         await ctx.parentRun()
         let done = 0
@@ -267,14 +308,14 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
   const sliceColumns = [...new Set([...(spec.slices ?? []), ...(spec.gates?.slices ? [spec.gates.slices.column] : [])])]
   const evaluate = defineStep<EvaluateOutput, TrainContext>({
     name: 'evaluate',
-    needs: ['snapshot', 'split', 'select', BASELINE_STEP, ...fitNames],
+    needs: [...rowNeeds, 'split', 'select', BASELINE_STEP, ...fitNames],
     version: '1',
     config: { slices: sliceColumns, seed },
     cache: true,
     async run(inputs, ctx) {
       const s = inputs.get<SplitOutput>('split')
       const chosen = inputs.get<SelectOutput>('select')
-      const test = (await ctx.frame(inputs.get<SnapshotOutput>('snapshot'))).take(s.test)
+      const test = (await ctx.frame(rowsOf(inputs))).take(s.test)
       const model = loadModel(inputs.get<CandidateFit>(fitStep(chosen.selected)).model)
       const evaluation = evaluateModel(model, test, { slices: sliceColumns, importanceMetric: chosen.metric, seed })
       const baseline = scoreModel(loadModel(inputs.get<CandidateFit>(BASELINE_STEP).model), test)
@@ -287,13 +328,13 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
 
   const gate = defineStep<GateOutput, TrainContext>({
     name: 'gate',
-    needs: ['snapshot', 'split', 'evaluate'],
+    needs: [...rowNeeds, 'split', 'evaluate'],
     version: '1',
     cache: false,
     async run(inputs, ctx) {
       const e = inputs.get<EvaluateOutput>('evaluate')
       const gates = spec.gates ?? {}
-      const champion = gates.notWorseThanChampion ? await championScores(ctx, inputs.get<SnapshotOutput>('snapshot'), inputs.get<SplitOutput>('split')) : null
+      const champion = gates.notWorseThanChampion ? await championScores(ctx, rowsOf(inputs), inputs.get<SplitOutput>('split')) : null
       const evidence: GateEvidence = {
         candidate: e.evaluation.metrics,
         baseline: e.baseline,
@@ -309,7 +350,7 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
 
   const register = defineStep<RegisterOutput, TrainContext>({
     name: 'register',
-    needs: ['snapshot', 'split', 'select', 'evaluate', 'gate', ...fitNames],
+    needs: [...rowNeeds, 'split', 'select', 'evaluate', 'gate', ...fitNames],
     version: '1',
     cache: false,
     async run(inputs, ctx) {
@@ -326,7 +367,8 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
       const snap = inputs.get<SnapshotOutput>('snapshot')
       const run = await ctx.parentRun()
       const split = inputs.get<SplitOutput>('split')
-      const test = (await ctx.frame(snap)).take(split.test)
+      const test = (await ctx.frame(rowsOf(inputs))).take(split.test)
+      const trainingSet = usesViews ? inputs.get<TrainingSetOutput>('features') : null
       const version = await ctx.registry.register({
         name: ctx.name,
         model,
@@ -335,10 +377,19 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
         metrics: e.evaluation.metrics as Record<string, number>,
         gatesPassed: g.declared && g.verdict.passed,
         evaluation: { ...e.evaluation, baseline: e.baseline, gates: g.verdict, selection: chosen, params: fit.params, candidate: chosen.selected },
-        lineage: { snapshots: [snap.id], configHash: ctx.configHash, gitCommit: run.info.gitCommit, contractHash: snap.contractHash },
+        lineage: {
+          snapshots: [snap.id, ...Object.values(trainingSet?.lineage.sources ?? {}).filter((id) => id !== snap.id)],
+          configHash: ctx.configHash,
+          gitCommit: run.info.gitCommit,
+          contractHash: snap.contractHash,
+          ...(trainingSet ? { featureViews: trainingSet.lineage.views } : {}),
+        },
+        ...(trainingSet ? { featureInputs: featureInputs(trainingSet, split.features) } : {}),
         card: {
           ...(spec.card ?? {}),
-          data: `Dataset "${spec.data}", snapshot ${snap.id}: ${split.train.length} training rows and ${split.test.length} test rows (${split.features.length} features).`,
+          data: `Dataset "${spec.data}", snapshot ${snap.id}: ${split.train.length} training rows and ${split.test.length} test rows (${split.features.length} features${
+            trainingSet ? `, from feature views ${Object.keys(trainingSet.lineage.views).join(', ')} point in time by "${spec.entityTime}"` : ''
+          }).`,
           ...(spec.card?.limitations === undefined ? { limitations: defaultLimitations(spec, e.evaluation) } : {}),
         },
         checkOnnxOn: test,
@@ -356,6 +407,7 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
 
   return [
     snapshot,
+    ...(usesViews ? [features] : []),
     split,
     fitting(BASELINE_STEP, 'baseline', spec.baseline ?? { learner: 'baseline' }),
     ...candidates.map((c) => fitting(fitStep(c), c, spec.candidates[c] as ModelSpec['candidates'][string])),
@@ -366,8 +418,21 @@ export function trainSteps(spec: ModelSpec, seed: number): PipelineStep<unknown,
   ] as PipelineStep<unknown, TrainContext>[]
 }
 
+/** The model inputs that come from feature views, with the views' versions and keys. */
+function featureInputs(set: TrainingSetOutput, features: readonly string[]): FeatureInput[] {
+  return set.lineage.columns
+    .filter((c) => features.includes(c.column))
+    .map((c) => ({
+      input: c.column,
+      view: c.view,
+      feature: c.feature,
+      version: set.lineage.views[c.view] as string,
+      entities: set.lineage.entitiesOf[c.view] ?? [],
+    }))
+}
+
 /** The current champion's metrics on this training run's test rows; null without a champion. */
-async function championScores(ctx: TrainContext, snapshot: SnapshotOutput, split: SplitOutput): Promise<GateOutput['champion']> {
+async function championScores(ctx: TrainContext, snapshot: FrameSource, split: SplitOutput): Promise<GateOutput['champion']> {
   const version = await ctx.registry.metadata.resolveAlias(ctx.name, 'champion')
   if (version === undefined) return null
   const model = await ctx.registry.loadModel({ name: ctx.name, version })

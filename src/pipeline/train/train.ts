@@ -3,14 +3,17 @@
  * something is computed), with a nested run per trial, and reports what was selected, how it
  * evaluated, which gates it passed and what was registered.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { currentUser } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
 import type { Frame } from '../../core/frame.js'
 import { canonicalJson, sha256 } from '../../core/hash.js'
+import { readFrame } from '../../data/readers/read-frame.js'
 import { readSnapshotFrame } from '../../data/snapshot-frame.js'
+import { resolveFeatureRefs } from '../../features/feature-view.js'
+import { writeTrainingSet } from '../../features/offline.js'
 import type { Scores } from '../../learn/evaluation.js'
 import type { MetricName } from '../../learn/metrics/table.js'
 import type { Project } from '../../project.js'
@@ -19,7 +22,7 @@ import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { RunHandle } from '../../tracking/run-handle.js'
 import { StepCache } from '../cache.js'
 import { type Executor, inProcessExecutor } from '../executor.js'
-import { modelSpecFrom } from '../model-spec.js'
+import { modelSpecFrom, viewFeatures } from '../model-spec.js'
 import { PipelineFailure, runPipeline, type StepEvent, type StepOutcome } from '../runner.js'
 import {
   type EvaluateOutput,
@@ -83,6 +86,8 @@ export interface TrainResult {
 export async function train(project: Project, name: string, options: TrainOptions = {}): Promise<TrainResult> {
   const spec = modelSpecFrom(project.config.models, name)
   const seed = spec.seed ?? 0
+  const refs = viewFeatures(spec)
+  const views = refs.length === 0 ? [] : resolveFeatureRefs(project.config.featureViews, refs)
   const scratch = await mkdtemp(join(tmpdir(), 'keel-train-'))
   const frames = new Map<string, Promise<Frame>>()
   let parent: Promise<RunHandle> | undefined
@@ -122,15 +127,29 @@ export async function train(project: Project, name: string, options: TrainOption
         artifactSha256: snapshot.artifactSha256,
         contractHash: contract === undefined || contract === null ? null : sha256(canonicalJson(contract)),
         created,
+        ...(views.length === 0 ? {} : { featureSources: await snapshotSources(project, views) }),
       }
     },
-    frame(snapshot) {
-      let frame = frames.get(snapshot.id)
+    frame(source) {
+      let frame = frames.get(source.id)
       if (frame === undefined) {
-        frame = readSnapshotFrame(project.artifacts, snapshot, scratch)
-        frames.set(snapshot.id, frame)
+        frame =
+          'parquet' in source ? readParquetBytes(source.parquet, join(scratch, `${source.id}.parquet`)) : readSnapshotFrame(project.artifacts, source, scratch)
+        frames.set(source.id, frame)
       }
       return frame
+    },
+    async trainingSet(snapshot) {
+      const file = join(scratch, `training-set-${snapshot.id}.parquet`)
+      const { rows, ...lineage } = await writeTrainingSet(
+        project,
+        { views, entityTime: spec.entityTime as string },
+        snapshot,
+        file,
+        snapshot.featureSources ?? {},
+      )
+      const id = sha256(canonicalJson({ entities: snapshot.id, sources: lineage.sources, views: lineage.views, features: refs, entityTime: spec.entityTime }))
+      return { id, rows, lineage, parquet: new Uint8Array(await readFile(file)) }
     },
     parentRun,
     async trialRun(candidate, trial, metric) {
@@ -154,7 +173,7 @@ export async function train(project: Project, name: string, options: TrainOption
 
   try {
     const result = await runPipeline<TrainContext>(
-      { name: `train:${name}`, steps: trainSteps(spec, seed) },
+      { name: `train:${name}`, steps: trainSteps(spec, seed, Object.fromEntries(views.map(({ view }) => [view.name, view.version]))) },
       {
         cache: new StepCache(project.metadata, project.artifacts),
         executor: options.executor ?? inProcessExecutor({ concurrency: 2 }),
@@ -201,6 +220,24 @@ export async function train(project: Project, name: string, options: TrainOption
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }
+}
+
+/** A fresh snapshot of every view source (each dataset once): the training set reads exactly these. */
+async function snapshotSources(
+  project: Project,
+  views: readonly { readonly view: { readonly source: string } }[],
+): Promise<NonNullable<SnapshotOutput['featureSources']>> {
+  const out: Record<string, { id: string; artifactSha256: string }> = {}
+  for (const source of [...new Set(views.map((v) => v.view.source))].sort()) {
+    const { snapshot } = await project.data.snapshot(source)
+    out[source] = { id: snapshot.id, artifactSha256: snapshot.artifactSha256 }
+  }
+  return out
+}
+
+async function readParquetBytes(bytes: Uint8Array, file: string): Promise<Frame> {
+  await writeFile(file, bytes)
+  return readFrame(file, { format: 'parquet' })
 }
 
 async function recordOutcome(run: RunHandle, evaluated: EvaluateOutput, gate: GateOutput, registered: RegisterOutput): Promise<void> {

@@ -224,6 +224,26 @@ export const MIGRATIONS: readonly Migration[] = [
         details TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 8,
+    name: 'feature view versions',
+    statements: ({ types: t }) => [
+      `CREATE TABLE feature_view_versions (
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        created_at ${t.bigint} NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (name, version))`,
+      'CREATE INDEX feature_view_versions_by_time ON feature_view_versions (name, created_at)',
+    ],
+  },
+  {
+    version: 9,
+    name: 'prediction features',
+    // what the online feature lookup of each prediction found (present, missing, expired, a store error) and which values were defaulted
+    statements: () => ['ALTER TABLE predictions ADD COLUMN features TEXT'],
+  },
 ]
 
 /** The newest schema version this build of Keel knows. */

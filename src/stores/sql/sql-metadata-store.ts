@@ -11,6 +11,7 @@ import type {
   AlertStateRecord,
   ApiTokenRecord,
   AuditEntry,
+  FeatureViewVersionRecord,
   FeedbackRecord,
   LineageEdge,
   MetadataStore,
@@ -32,6 +33,7 @@ import type {
   WindowRow,
 } from '../metadata-store.js'
 import type { SqlClient, SqlRow, SqlValue } from './sql-client.js'
+import { listFeatureViewVersions, registerFeatureViewVersion } from './sql-feature-views.js'
 
 const RUN_COLUMNS = `r.id, r.experiment_id, e.name AS experiment_name, r.name, r.status, r.start_time, r.end_time,
   r.parent_run_id, r.git_commit, r.git_dirty, r.config_hash`
@@ -396,11 +398,12 @@ export class SqlMetadataStore implements MetadataStore {
             r.fallback ? 1 : 0,
             r.shadow,
             r.sampleRate,
+            r.features ?? null,
           )
         }
         await tx.run(
-          `INSERT INTO predictions (id, deployment, model, version, alias, at, inputs, inputs_hash, output, latency_ms, fallback, shadow, sample_rate) VALUES ${chunk
-            .map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          `INSERT INTO predictions (id, deployment, model, version, alias, at, inputs, inputs_hash, output, latency_ms, fallback, shadow, sample_rate, features) VALUES ${chunk
+            .map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
             .join(', ')}`,
           params,
         )
@@ -428,6 +431,7 @@ export class SqlMetadataStore implements MetadataStore {
       fallback: num(r.fallback) === 1,
       shadow: r.shadow === null ? null : String(r.shadow),
       sampleRate: Number(r.sample_rate),
+      ...(r.features === null || r.features === undefined ? {} : { features: String(r.features) }),
     }))
   }
 
@@ -509,9 +513,9 @@ export class SqlMetadataStore implements MetadataStore {
   }
 
   async windowRows(w: PredictionWindow): Promise<readonly WindowRow[]> {
-    const source = windowSource(w, 'id, at, version, alias, output, latency_ms, fallback')
+    const source = windowSource(w, 'id, at, version, alias, output, latency_ms, fallback, features')
     const rows = await this.#db.all(
-      `SELECT p.id, p.at, p.version, p.alias, p.output, p.latency_ms, p.fallback, f.label FROM ${source.sql} p LEFT JOIN feedback f ON f.prediction_id = p.id
+      `SELECT p.id, p.at, p.version, p.alias, p.output, p.latency_ms, p.fallback, p.features, f.label FROM ${source.sql} p LEFT JOIN feedback f ON f.prediction_id = p.id
        ORDER BY p.at, p.id`,
       source.params,
     )
@@ -524,6 +528,7 @@ export class SqlMetadataStore implements MetadataStore {
       latencyMs: Number(r.latency_ms),
       fallback: num(r.fallback) === 1,
       label: r.label === null ? null : String(r.label),
+      ...(r.features === null || r.features === undefined ? {} : { features: String(r.features) }),
     }))
   }
 
@@ -674,6 +679,14 @@ export class SqlMetadataStore implements MetadataStore {
       finishedAt: r.finished_at === null ? null : num(r.finished_at),
       error: r.error === null ? null : String(r.error),
     }
+  }
+
+  registerFeatureViewVersion(record: FeatureViewVersionRecord): Promise<boolean> {
+    return registerFeatureViewVersion(this.#db, record)
+  }
+
+  listFeatureViewVersions(name?: string): Promise<readonly FeatureViewVersionRecord[]> {
+    return listFeatureViewVersions(this.#db, name)
   }
 
   async referencedArtifacts(): Promise<ReadonlySet<string>> {
