@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { parseDuration } from '../core/duration.js'
 import { KeelError } from '../core/errors.js'
 import { canonicalJson, sha256 } from '../core/hash.js'
+import { firstIssue } from '../core/spec-issue.js'
 import { isSql, render, type Sql } from '../data/sql.js'
 
 /** Aggregations over a trailing window of events: `(asOf - window, asOf]`. */
@@ -139,8 +140,7 @@ export function featureViewFrom(declared: Readonly<Record<string, unknown>>, nam
   if (raw === undefined) throw invalid(name, `is not declared in keel.config.ts (declared: ${Object.keys(declared).join(', ') || 'none'})`)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw invalid(name, `${issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\` ` : ''}${issue?.message ?? 'is invalid'}`)
+    throw invalid(name, firstIssue(parsed.error))
   }
   const spec = raw as FeatureViewSpec
   const entities = typeof spec.entity === 'string' ? [spec.entity] : [...spec.entity]

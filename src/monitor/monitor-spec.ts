@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { parseDuration } from '../core/duration.js'
 import { KeelError } from '../core/errors.js'
+import { firstIssue } from '../core/spec-issue.js'
 import { METRICS, type MetricName } from '../learn/metrics/table.js'
 import { parseRule, type Rule } from '../serve/rules.js'
 import type { CanaryPolicy } from './canary.js'
@@ -146,8 +147,7 @@ export function monitorFrom(declared: Readonly<Record<string, unknown>>, name: s
   if (raw === undefined) throw invalid(name, `is not declared in keel.config.ts (declared: ${Object.keys(declared).join(', ') || 'none'})`)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw invalid(name, `${issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\` ` : ''}${issue?.message ?? 'is invalid'}`)
+    throw invalid(name, firstIssue(parsed.error))
   }
   const spec = raw as MonitorSpec
   const window = resolveWindow(name, spec.window === undefined ? '1h' : spec.window)

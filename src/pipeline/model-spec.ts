@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { KeelError } from '../core/errors.js'
+import { firstIssue } from '../core/spec-issue.js'
 import { METRICS, type MetricName, STANDARD_METRICS } from '../learn/metrics/table.js'
 import type { Task } from '../learn/model.js'
 import type { RecipeOptions } from '../learn/preprocess/recipe.js'
@@ -160,9 +161,7 @@ export function modelSpecFrom(declared: Readonly<Record<string, unknown>>, name:
   if (!NAME.test(name)) throw new KeelError('MODEL_SPEC_INVALID', `"${name}" is not a model name (letters, digits, _ . -, starting with a letter)`)
   const parsed = specSchema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const where = issue === undefined || issue.path.length === 0 ? '' : `\`${issue.path.join('.')}\` `
-    throw new KeelError('MODEL_SPEC_INVALID', `model "${name}": ${where}${issue?.message ?? 'is invalid'}`)
+    throw new KeelError('MODEL_SPEC_INVALID', `model "${name}": ${firstIssue(parsed.error)}`)
   }
   const spec = raw as ModelSpec
   const refs = viewFeatures(spec)
