@@ -4,6 +4,7 @@
  * at registration (performance, concept drift), and the service (latency, fallbacks). Stored,
  * then the alert rules are judged.
  */
+import { toKeelError } from '../core/errors.js'
 import { type MetricName, metricFor, STANDARD_METRICS } from '../learn/metrics/table.js'
 import type { Predictions, Task } from '../learn/model.js'
 import type { Project } from '../project.js'
@@ -61,6 +62,11 @@ export interface MonitorResult {
     readonly p99_ms: number
     readonly fallback_rate: number
     readonly requests: number
+    /** Predictions whose online feature lookup failed (the store was down): answered by the declared degradation. */
+    readonly feature_store_errors: number
+    readonly feature_store_error_rate: number
+    /** Share of predictions with a view's entity missing or expired online (defaulted or answered by the fallback). */
+    readonly features_missing_rate: number
   } | null
   readonly alerts: readonly AlertOutcome[]
   /** Challenger vs champion on feedback, when a canary is running; `action` is what the policy did. */
@@ -95,8 +101,15 @@ export async function runMonitor(project: Project, name: string, options: RunMon
   let model: MonitorResult['model'] = null
   let drift: MonitorResult['drift'] = null
   let performance: PerformanceResult | null = null
-  if (version !== undefined) {
-    const reference = await referenceProfile(project, deployment.model, version)
+  // without a reference (no training snapshot with the model's inputs) drift and performance are skipped; service stats and their alerts still count
+  const reference =
+    version === undefined
+      ? null
+      : await referenceProfile(project, deployment.model, version).catch((error: unknown) => {
+          warnings.push(`drift and performance not measured: ${toKeelError(error).message}`)
+          return null
+        })
+  if (version !== undefined && reference !== null) {
     model = { name: deployment.model, version, referenceRows: reference.rows }
     if (reference.rows > 1000 && rows.length < 1000) {
       warnings.push(
@@ -358,5 +371,28 @@ function bootstrap(n: number, score: (idx: readonly number[]) => number): readon
 function serviceStats(rows: readonly WindowRow[]): NonNullable<MonitorResult['service']> {
   const latencies = rows.map((r) => r.latencyMs).sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] as number
-  return { p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99), fallback_rate: rows.filter((r) => r.fallback).length / rows.length, requests: rows.length }
+  const lookups = featureLookups(rows)
+  return {
+    p50_ms: q(0.5),
+    p95_ms: q(0.95),
+    p99_ms: q(0.99),
+    fallback_rate: rows.filter((r) => r.fallback).length / rows.length,
+    requests: rows.length,
+    feature_store_errors: lookups.errors,
+    feature_store_error_rate: lookups.errors / rows.length,
+    features_missing_rate: lookups.missing / rows.length,
+  }
+}
+
+/** Predictions whose logged feature lookup (`{view: {status}}`) saw a store error, or a missing or expired entity. */
+function featureLookups(rows: readonly WindowRow[]): { errors: number; missing: number } {
+  let errors = 0
+  let missing = 0
+  for (const row of rows) {
+    if (row.features === undefined || row.features === null) continue
+    const statuses = Object.values(JSON.parse(row.features) as Record<string, { status?: string }>).map((v) => v.status)
+    if (statuses.includes('error')) errors++
+    else if (statuses.includes('missing') || statuses.includes('expired')) missing++
+  }
+  return { errors, missing }
 }

@@ -32,6 +32,29 @@ export interface DeploymentSpec {
   readonly log?: { readonly inputs?: 'full' | 'hash'; readonly sample?: number }
   /** Decision rules: when `when` holds for a prediction (e.g. `p > 0.9`), POST it to `webhook` (retried with backoff). */
   readonly actions?: readonly { readonly when: string; readonly webhook: string }[]
+  /** For model versions trained on feature views: how online values are fetched and what happens without them (docs/features.md). */
+  readonly features?: DeploymentFeatures
+}
+
+/** A declared value for a feature, used in place of a missing online one. */
+export type DefaultFeatureValue = number | string | boolean | null
+
+/**
+ * What happens to an instance whose entity has no online values (missing, or older than the
+ * view's TTL), and to a request when the online store fails: `reject` answers 422 naming the
+ * entity and the view (503 when the store fails); `fallback` lets the deployment's fallback
+ * answer the request; `{ defaults }` uses the declared value of every feature input of the view.
+ */
+export type MissingFeaturesPolicy = 'reject' | 'fallback' | { readonly defaults: Readonly<Record<string, DefaultFeatureValue>> }
+
+export interface DeploymentFeatures {
+  /** Default `'reject'`. */
+  readonly onMissing?: MissingFeaturesPolicy
+  /**
+   * A request field that is a view feature: `'refuse'` (default) answers 400, so values computed
+   * elsewhere cannot skew the model; `'override'` lets the request's value win over the online one.
+   */
+  readonly requestValues?: 'refuse' | 'override'
 }
 
 /**
@@ -68,6 +91,21 @@ const schema = z.strictObject({
     .optional(),
   log: z.strictObject({ inputs: z.enum(['full', 'hash']).optional(), sample: z.number().gt(0).max(1).optional() }).optional(),
   actions: z.array(z.strictObject({ when: z.string().min(1), webhook: z.url({ protocol: /^https?$/ }) })).optional(),
+  features: z
+    .strictObject({
+      onMissing: z
+        .union([
+          z.enum(['reject', 'fallback']),
+          z.strictObject({
+            defaults: z
+              .record(z.string().min(1), z.union([z.number().refine(Number.isFinite, 'must be finite'), z.string(), z.boolean(), z.null()]))
+              .refine((d) => Object.keys(d).length > 0, 'declare a value for each feature input'),
+          }),
+        ])
+        .optional(),
+      requestValues: z.enum(['refuse', 'override']).optional(),
+    })
+    .optional(),
 })
 
 /** A deployment with every default filled in. */
@@ -85,6 +123,7 @@ export interface ResolvedDeployment {
   readonly logInputs: 'full' | 'hash'
   readonly sample: number
   readonly actions: readonly { readonly rule: Rule; readonly webhook: string }[]
+  readonly features: { readonly onMissing: MissingFeaturesPolicy; readonly requestValues: 'refuse' | 'override' }
 }
 
 /** The deployment named `name`, checked (DEPLOYMENT_INVALID names the field). */
@@ -99,6 +138,11 @@ export function deploymentFrom(declared: Readonly<Record<string, unknown>>, name
     throw new KeelError('DEPLOYMENT_INVALID', `deployment "${name}": ${where}${issue?.message ?? 'is invalid'}`)
   }
   const d = parsed.data
+  if (d.features?.onMissing === 'fallback' && d.fallback === undefined) {
+    throw new KeelError('DEPLOYMENT_INVALID', `deployment "${name}": \`features.onMissing\` is 'fallback' but the deployment declares no \`fallback\``, {
+      hint: "Add fallback: { value: … } or { model: 'name@alias' }, or choose onMissing: 'reject' or { defaults: { feature: value } }.",
+    })
+  }
   return {
     name,
     model: d.model,
@@ -113,6 +157,7 @@ export function deploymentFrom(declared: Readonly<Record<string, unknown>>, name
     logInputs: d.log?.inputs ?? 'full',
     sample: d.log?.sample ?? 1,
     actions: (d.actions ?? []).map((a) => ({ rule: parseRule(a.when), webhook: a.webhook })),
+    features: { onMissing: d.features?.onMissing ?? 'reject', requestValues: d.features?.requestValues ?? 'refuse' },
   }
 }
 

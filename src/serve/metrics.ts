@@ -1,5 +1,9 @@
-/** @module The server's Prometheus metrics, served as text on /metrics. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+/**
+ * @module The server's Prometheus metrics, served as text on /metrics. The request path counts
+ * in plain numbers ({@link CountCell}, {@link ObserveCell}); prom-client is given the counts when
+ * it collects, at a scrape, so no request pays for its label hashing and validation.
+ */
+import { Counter, Gauge, Histogram, type LabelValues, Registry } from 'prom-client'
 
 export interface ServeMetrics {
   readonly registry: Registry
@@ -13,12 +17,40 @@ export interface ServeMetrics {
   readonly logQueue: Gauge
   readonly swaps: Counter<'deployment' | 'alias' | 'outcome'>
   readonly actions: Counter<'deployment' | 'outcome'>
+  /** A child of a counter above, counted in a plain number until the next scrape. */
+  countCell<L extends string>(counter: Counter<L>, labels: LabelValues<L>): CountCell
+  /** A child of a histogram above, tallied in plain numbers until the next scrape. */
+  observeCell<L extends string>(histogram: Histogram<L>, labels: LabelValues<L>): ObserveCell
 }
+
+/** Add to `n`; the count reaches prom-client at the next scrape (or `get()`). */
+export interface CountCell {
+  n: number
+}
+
+export interface ObserveCell {
+  observe(value: number): void
+}
+
+/** What each metric hands over to prom-client when it collects. */
+type Flushes = Map<object, (() => void)[]>
 
 /** A private registry per server, so two servers in one process never share counts. */
 export function serveMetrics(queueDepth: () => number): ServeMetrics {
   const registry = new Registry()
-  const labels = <T extends string>(names: T[]) => ({ labelNames: names, registers: [registry] })
+  const flushes: Flushes = new Map()
+  const labels = <T extends string>(names: T[]) => ({
+    labelNames: names,
+    registers: [registry],
+    collect(this: object) {
+      for (const flush of flushes.get(this) ?? []) flush()
+    },
+  })
+  const onCollect = (metric: object, flush: () => void) => {
+    const list = flushes.get(metric)
+    if (list) list.push(flush)
+    else flushes.set(metric, [flush])
+  }
   return {
     registry,
     requests: new Counter({
@@ -59,7 +91,103 @@ export function serveMetrics(queueDepth: () => number): ServeMetrics {
       help: 'Webhook deliveries of decision rules: delivered, failed or dropped',
       ...labels(['deployment', 'outcome']),
     }),
+    countCell(counter, values) {
+      const cell: CountCell = { n: 0 }
+      onCollect(counter, () => {
+        if (cell.n === 0) return
+        counter.inc(values, cell.n)
+        cell.n = 0
+      })
+      return cell
+    },
+    observeCell(histogram, values) {
+      const cell = new HistogramTally(histogram, values)
+      onCollect(histogram, () => cell.flush())
+      return cell
+    },
   }
+}
+
+/** prom-client's per-label-set histogram state (`zero()` creates it; not in its typings). */
+interface HistogramEntry {
+  readonly labels: Record<string, unknown>
+  readonly bucketValues: Record<number, number>
+  sum: number
+  count: number
+}
+
+/**
+ * Observations of one label set, counted per bucket and added to prom-client's own entry for
+ * that label set when it collects. Should that entry not have the expected shape (another
+ * prom-client version), each value goes to `observe` as before.
+ */
+class HistogramTally<L extends string> implements ObserveCell {
+  readonly #histogram: Histogram<L>
+  readonly #labels: LabelValues<L>
+  readonly #bounds: readonly number[]
+  /** Observations per bucket (`value <= bound`); the last slot holds those above every bound. */
+  readonly #counts: Float64Array
+  #sum = 0
+  #count = 0
+  readonly #direct: boolean
+
+  constructor(histogram: Histogram<L>, labels: LabelValues<L>) {
+    this.#histogram = histogram
+    this.#labels = labels
+    const entry = this.#entry()
+    this.#bounds = entry
+      ? Object.keys(entry.bucketValues)
+          .map(Number)
+          .sort((a, b) => a - b)
+      : []
+    this.#direct = entry === undefined || this.#bounds.some((b) => !Number.isFinite(b))
+    this.#counts = new Float64Array(this.#bounds.length + 1)
+  }
+
+  observe(value: number): void {
+    if (this.#direct || !Number.isFinite(value)) {
+      this.#histogram.observe(this.#labels, value)
+      return
+    }
+    const bounds = this.#bounds
+    let i = 0
+    while (i < bounds.length && value > (bounds[i] as number)) i++
+    this.#counts[i] = (this.#counts[i] as number) + 1
+    this.#sum += value
+    this.#count++
+  }
+
+  flush(): void {
+    if (this.#count === 0) return
+    const entry = this.#entry()
+    if (entry === undefined) return
+    for (let i = 0; i < this.#bounds.length; i++) {
+      const bound = this.#bounds[i] as number
+      entry.bucketValues[bound] = (entry.bucketValues[bound] ?? 0) + (this.#counts[i] as number)
+    }
+    entry.sum += this.#sum
+    entry.count += this.#count
+    this.#counts.fill(0)
+    this.#sum = 0
+    this.#count = 0
+  }
+
+  /** prom-client's entry for these labels, made (at zero) when there is none yet. */
+  #entry(): HistogramEntry | undefined {
+    const find = () =>
+      Object.values((this.#histogram as unknown as { hashMap?: Record<string, HistogramEntry> }).hashMap ?? {}).find((e) => sameLabels(e.labels, this.#labels))
+    let entry = find()
+    if (entry === undefined) {
+      this.#histogram.zero(this.#labels)
+      entry = find()
+    }
+    return entry !== undefined && typeof entry.bucketValues === 'object' && typeof entry.count === 'number' ? entry : undefined
+  }
+}
+
+function sameLabels(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => String(a[k]) === String(b[k]))
 }
 
 /**

@@ -81,12 +81,19 @@ export class DeploymentRuntime {
   #serving = new Map<string, LoadedVersion>()
   #override: Readonly<Record<string, number>> | null = null
   #fallback: Fallback | null = null
+  /** Alias → the version and reason of the last refusal reported. */
+  readonly #reported = new Map<string, string>()
 
   constructor(
     readonly spec: ResolvedDeployment,
     readonly loader: VersionLoader,
     readonly metadata: MetadataStore,
     readonly onEvent: (event: RuntimeEvent) => void = () => undefined,
+    /**
+     * Checked before a version is loaded for this deployment (its feature views materialized,
+     * say); throwing refuses it, and it is checked again at the next refresh.
+     */
+    readonly prepare: (model: string, version: number) => Promise<void> = async () => undefined,
   ) {
     if (spec.fallback && 'value' in spec.fallback) this.#fallback = { kind: 'value', value: spec.fallback.value }
   }
@@ -129,11 +136,16 @@ export class DeploymentRuntime {
       if (current?.version === version) continue
       if (this.loader.refusal(this.spec.model, version) !== undefined) continue
       try {
+        await this.prepare(this.spec.model, version)
         next.set(alias, await this.loader.load(this.spec.model, version))
+        this.#reported.delete(alias)
         this.onEvent({ kind: 'swapped', deployment: this.name, alias, from: current?.version ?? null, to: version })
       } catch (error) {
-        // the previous version keeps answering
-        this.onEvent({ kind: 'refused', deployment: this.name, alias, version, reason: toKeelError(error).message })
+        // the previous version keeps answering; a refusal prepare repeats every refresh is reported once
+        const reason = toKeelError(error).message
+        if (this.#reported.get(alias) === `${version}:${reason}`) continue
+        this.#reported.set(alias, `${version}:${reason}`)
+        this.onEvent({ kind: 'refused', deployment: this.name, alias, version, reason })
       }
     }
     for (const alias of next.keys()) if (!aliases.has(alias)) next.delete(alias)

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { KeelError } from '../core/errors.js'
-import type { Frame } from '../core/frame.js'
+import { Frame } from '../core/frame.js'
 import { canonicalJson, sha256 } from '../core/hash.js'
 import { newId } from '../core/ids.js'
 import type { Predictions } from '../learn/model.js'
@@ -15,6 +15,7 @@ import type { Project } from '../project.js'
 import { type DeliveryOutcome, type DispatcherOptions, WebhookDispatcher } from './actions.js'
 import { allows, authenticate, RateLimiter, type Role } from './auth.js'
 import { deploymentsFrom } from './deployment.js'
+import { featureReport, ServingFeatures, trainedViews } from './features.js'
 import { LabelCache, type ServeMetrics, serveMetrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { PredictionLog } from './prediction-log.js'
@@ -40,6 +41,8 @@ export interface ServeOptions {
   readonly webhooks?: DispatcherOptions
   /** Prediction log batching (tests shorten it). */
   readonly logFlushMs?: number
+  /** The clock online feature TTLs are checked against (default `Date.now`; tests control it). */
+  readonly now?: () => number
 }
 
 export type ServeEvent =
@@ -124,7 +127,21 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     metrics.swaps.inc({ deployment: event.deployment, alias: event.alias, outcome: event.kind })
     events(event)
   }
-  const runtimes = new Map(specs.map((spec) => [spec.name, new DeploymentRuntime(spec, loader, project.metadata, onRuntimeEvent)]))
+  const features = new ServingFeatures({
+    open: () => project.online(),
+    registry: project.registry,
+    metadata: project.metadata,
+    featureViews: project.config.featureViews,
+    metrics: metrics.registry,
+    fail: (status, code, message, extra) => new HttpError(status, code, message, extra),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  })
+  const runtimes = new Map(
+    specs.map((spec) => [
+      spec.name,
+      new DeploymentRuntime(spec, loader, project.metadata, onRuntimeEvent, (model, version) => features.prepare(spec, model, version)),
+    ]),
+  )
   let refreshing: Promise<void> = Promise.resolve()
   const refresh = () => {
     refreshing = refreshing.then(async () => {
@@ -181,21 +198,22 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
   app.setErrorHandler((error, _request, reply) => respondError(reply, error))
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` } }))
 
-  // label children are looked up once per combination, not on every request
+  // metric cells are looked up once per label combination and counted in plain numbers until a scrape
   const requestChildren = new LabelCache((runtime: DeploymentRuntime, version: number | null, route: string, status: number) => {
     const labels = { deployment: runtime.name, model: runtime.spec.model, version: version === null ? '' : String(version), route }
-    return { requests: metrics.requests.labels({ ...labels, status: String(status) }), latency: metrics.latency.labels(labels) }
+    return { requests: metrics.countCell(metrics.requests, { ...labels, status: String(status) }), latency: metrics.observeCell(metrics.latency, labels) }
   })
   const record = (runtime: DeploymentRuntime, route: string, loaded: LoadedVersion | undefined, status: number, seconds: number) => {
     const child = requestChildren.get(runtime, loaded ? loaded.version : null, route, status)
-    child.requests.inc()
+    child.requests.n++
     child.latency.observe(seconds)
   }
   const predictionChildren = new LabelCache((deployment: string, model: string, version: number, alias: string) =>
-    metrics.predictions.labels({ deployment, model, version: String(version), alias }),
+    metrics.countCell(metrics.predictions, { deployment, model, version: String(version), alias }),
   )
-  const countPredictions = (runtime: DeploymentRuntime, by: { name: string; version: number; alias: string }, n: number) =>
-    predictionChildren.get(runtime.name, by.name, by.version, by.alias).inc(n)
+  const countPredictions = (runtime: DeploymentRuntime, by: { name: string; version: number; alias: string }, n: number) => {
+    predictionChildren.get(runtime.name, by.name, by.version, by.alias).n += n
+  }
 
   // logging, shadows and actions run after the answer is on its way: one setImmediate per
   // turn of the event loop for all the answers of that turn, not one per request
@@ -234,18 +252,23 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
       stickyField !== null && !loaded.signature.inputs.some((i) => i.name === stickyField)
         ? instances.map((x) => (typeof x === 'object' && x !== null && !Array.isArray(x) ? omit(x as Record<string, unknown>, stickyField) : x))
         : instances
-    const built = instancesToFrame(stripped, loaded.signature.inputs)
+    // a version trained on feature views gets their online values by entity key (src/serve/features.ts)
+    const joined = trainedViews(loaded.record).length === 0 ? null : await features.join(runtime.spec, loaded.record, stripped)
+    const inputs = joined?.instances ?? stripped
+    // the fallback answers without the model's features: nothing to check against its signature
+    const built = joined?.fallback ? { frame: new Frame({}) } : instancesToFrame(inputs, loaded.signature.inputs)
     if ('errors' in built) throw new HttpError(400, 'INVALID_INPUT', `${built.count} problem(s) with the instances`, { fields: built.errors as FieldError[] })
     let answers: Answer[]
     let fallback = false
     let answeredBy: { name: string; version: number; alias: string } = { name: loaded.name, version: loaded.version, alias }
     const started = performance.now()
     try {
+      if (joined?.fallback) throw joined
       const { predictions } = await predictWithin(loaded.predictor, built.frame, runtime.spec.timeoutMs)
       answers = toAnswers(predictions)
     } catch (error) {
-      const reason = error instanceof PredictionTimeout ? 'timeout' : 'error'
-      metrics.errors.inc({ deployment: runtime.name, kind: reason })
+      const reason = error === joined ? 'features' : error instanceof PredictionTimeout ? 'timeout' : 'error'
+      if (reason !== 'features') metrics.errors.inc({ deployment: runtime.name, kind: reason })
       const f = runtime.fallback
       if (f === null)
         throw new HttpError(503, 'MODEL_UNAVAILABLE', `the model ${reason === 'timeout' ? 'timed out' : 'failed'} and this deployment has no fallback`)
@@ -253,7 +276,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
       fallback = true
       if (f.kind === 'value') answers = instances.map(() => f.value)
       else {
-        const again = instancesToFrame(stripped, f.loaded.signature.inputs)
+        const again = instancesToFrame(joined ? ServingFeatures.fallbackInstances(joined, f.loaded.signature.inputs) : stripped, f.loaded.signature.inputs)
         if ('errors' in again) throw new HttpError(503, 'MODEL_UNAVAILABLE', 'the model failed and the fallback model does not take these instances')
         answers = toAnswers(f.loaded.model.predict(again.frame))
         answeredBy = { name: f.loaded.name, version: f.loaded.version, alias: 'fallback' }
@@ -263,8 +286,9 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     countPredictions(runtime, answeredBy, answers.length)
     const at = Date.now()
     const ids = answers.map(() => newId(at))
-    afterAnswer(() => afterAnswered(runtime, stripped, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback))
-    return { answers, ids, fallback, model: answeredBy, loaded }
+    const notes = joined?.notes ?? null
+    afterAnswer(() => afterAnswered(runtime, inputs, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback, notes))
+    return { answers, ids, fallback, model: answeredBy, loaded, features: featureReport(joined) }
   }
 
   /** After an answer: shadows (when this request is shadowed), decision rules, the prediction log. */
@@ -278,10 +302,11 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     latencyMs: number,
     by: { name: string; version: number; alias: string },
     fallback: boolean,
+    notes: readonly string[] | null,
   ) => {
     const logged = (shadows: readonly Record<string, Answer>[] | null) => {
       actOn(runtime, instances, answers, ids, at, by)
-      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, shadows)
+      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, shadows, notes)
     }
     if (runtime.spec.shadow.aliases.length > 0 && Math.random() * 100 < runtime.spec.shadow.percent) {
       void shadowAnswers(runtime, instances, frame, answers).then(logged)
@@ -348,6 +373,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     by: { name: string; version: number; alias: string },
     fallback: boolean,
     shadows: readonly Record<string, Answer>[] | null,
+    notes: readonly string[] | null,
   ) => {
     if (runtime.spec.sample < 1 && Math.random() >= runtime.spec.sample) return
     const full = runtime.spec.logInputs === 'full'
@@ -370,6 +396,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         fallback,
         shadow: shadow === undefined || Object.keys(shadow).length === 0 ? null : JSON.stringify(shadow),
         sampleRate: runtime.spec.sample,
+        features: notes?.[i] ?? null,
       })
     }
   }
@@ -414,6 +441,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         ids: result.ids,
         model: result.model,
         ...(result.fallback ? { fallback: true } : {}),
+        ...(result.features === undefined ? {} : { features: result.features }),
       }
     } catch (error) {
       record(runtime, 'v1.predict', loaded, error instanceof HttpError ? error.status : 500, (performance.now() - started) / 1000)
@@ -456,7 +484,12 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         model_name: runtime.name,
         model_version: String(result.model.version),
         ...(typeof body?.id === 'string' ? { id: body.id } : {}),
-        parameters: { ids: result.ids, alias: result.model.alias, ...(result.fallback ? { fallback: true } : {}) },
+        parameters: {
+          ids: result.ids,
+          alias: result.model.alias,
+          ...(result.fallback ? { fallback: true } : {}),
+          ...(result.features === undefined ? {} : { features: result.features }),
+        },
         outputs: v2Answers(result.answers),
       }
     } catch (error) {

@@ -328,6 +328,34 @@ describe('keel serve over real HTTP', () => {
     expect(metrics).toMatch(/keel_requests_total\{deployment="limited",model="churn",version="[^"]*",route="v1.predict",status="429"\} 2/)
     expect(metrics).toContain('keel_request_duration_seconds_bucket')
   })
+
+  it('counts in /metrics what was answered, scrape after scrape (the request path counts locally until a scrape)', async () => {
+    const labels = 'deployment="limited",model="churn",version="[^"]*",route="v1.predict"'
+    /** The sum of every series matching `pattern`. */
+    const sum = (text: string, pattern: string) => [...text.matchAll(new RegExp(`^${pattern} (\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0)
+    const scrape = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text()
+      return {
+        requests: sum(text, `keel_requests_total\\{${labels},status="\\d+"\\}`),
+        ok: sum(text, `keel_requests_total\\{${labels},status="200"\\}`),
+        observed: sum(text, `keel_request_duration_seconds_count\\{${labels}\\}`),
+        inf: sum(text, `keel_request_duration_seconds_bucket\\{le="\\+Inf",${labels}\\}`),
+        predicted: sum(text, 'keel_predictions_total\\{deployment="limited",[^}]*\\}'),
+      }
+    }
+    const before = await scrape()
+    const statuses: number[] = []
+    for (let i = 0; i < 3; i++) statuses.push((await post('/v1/models/limited:predict', plain())).status)
+    const after = await scrape()
+    const answered = statuses.filter((s) => s === 200).length
+    expect(after.requests - before.requests).toBe(statuses.length)
+    expect(after.ok - before.ok).toBe(answered)
+    expect(after.predicted - before.predicted).toBe(answered)
+    // every request is one latency observation, and the +Inf bucket holds them all
+    expect(after.observed - before.observed).toBe(statuses.length)
+    expect(after.inf).toBe(after.observed)
+    expect(await scrape()).toEqual(after)
+  })
 })
 
 describe('keel serve with API tokens', () => {
