@@ -58,7 +58,7 @@ export type { FeatureDefinition, FeatureViewSpec, ResolvedFeatureView, WindowedK
 export { count, distinctCount, feature, featureView, latest, max, mean, min, sum } from './features/feature-view.js'
 export type { ComputeRows, MaterializeOptions, MaterializeProgress, MaterializeResult } from './features/materialize.js'
 export { materialize, materializeView } from './features/materialize.js'
-export type { FeatureRow, TrainingSetLineage } from './features/offline.js'
+export type { FeatureRow, PushedDownRead, TrainingSetLineage } from './features/offline.js'
 export { historicalFeatures, valuesAsOf } from './features/offline.js'
 export type { OnlineLookup } from './features/online.js'
 export { getOnlineFeatures, lookupOnline } from './features/online.js'

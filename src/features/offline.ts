@@ -1,8 +1,10 @@
 /**
  * @module Offline feature values: point in time, executed on the data engine over a fresh
  * snapshot of each view's source dataset (identical data finds the snapshot already stored, so
- * the values are reproducible and the snapshot id is recorded). `valuesAsOf` is what
- * materialization writes; `historicalFeatures` builds training sets.
+ * the values are reproducible and the snapshot id is recorded) — or, when the source is only a
+ * PostgreSQL query and no snapshot is pinned, on PostgreSQL itself (`postgres/pushdown.ts`), the
+ * query and its transaction recorded instead. `valuesAsOf` is what materialization writes;
+ * `historicalFeatures` builds training sets.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,10 +13,13 @@ import type { Frame } from '../core/frame.js'
 import { readFrame } from '../data/readers/read-frame.js'
 import { ident, join, literal, type Sql, sql } from '../data/sql.js'
 import type { Project } from '../project.js'
-import type { DataEngine, EngineValue } from '../stores/data-engine.js'
+import type { DataEngine, EngineResult, EngineValue } from '../stores/data-engine.js'
 import type { SnapshotRecord } from '../stores/metadata-store.js'
 import { type ResolvedFeatureView, resolveFeatureRefs } from './feature-view.js'
 import { epochMicros, LAST_EVENT, pointInTimeQuery, ROW } from './point-in-time.js'
+import { answerOnPostgres, type PushedDownRead, postgresSourceOf } from './postgres/pushdown.js'
+
+export type { PushedDownRead } from './postgres/pushdown.js'
 
 /** One entity's values at a time: what the online store keeps per key. */
 export interface FeatureRow {
@@ -41,6 +46,13 @@ export interface FeatureRow {
  */
 export async function valuesAsOf(project: Project, view: ResolvedFeatureView, asOf: number, options?: { since?: number }): Promise<FeatureRow[]> {
   return withScratch(project, async (engine, scratch) => {
+    const features = view.features.map((feature) => ({ feature, column: feature.name }))
+    const pushed = postgresSourceOf(project.config, view)
+    if (pushed !== null) {
+      const asks = options?.since === undefined ? { asOf } : { asOf, since: options.since }
+      await answerOnPostgres(engine, pushed, { view, features, asks, into: 'keel_answers' })
+      return featureRows(view, await engine.all(sql`SELECT * FROM keel_answers ORDER BY ${ident(ROW)}`))
+    }
     const { events } = await viewEvents(project, view, scratch)
     const [described] = (await engine.describe(events)).filter((c) => c.name === view.timestamp)
     const t = epochMicros(ident(view.timestamp), described?.type ?? 'TIMESTAMP', `the source of feature view "${view.name}"`)
@@ -48,19 +60,21 @@ export async function valuesAsOf(project: Project, view: ResolvedFeatureView, as
     const since = options?.since === undefined ? sql`` : sql` HAVING max(${t}) > ${Math.round(options.since * 1000)}`
     const entities = sql`SELECT ${keys}, ${asOf}::BIGINT AS __keel_as_of, row_number() OVER () AS ${ident(ROW)}
       FROM (${events}) WHERE ${t} <= ${Math.round(asOf * 1000)} GROUP BY ${keys}${since}`
-    const features = view.features.map((feature) => ({ feature, column: feature.name }))
     const query = await pointInTimeQuery(engine, { view, features, events, entities, entityTime: '__keel_as_of' })
-    const { columns, rows } = await engine.all(query)
-    const at = (name: string) => columns.findIndex((c) => c.name === name)
-    const keyAt = view.entities.map(at)
-    const valueAt = view.features.map((f) => [f.name, at(f.name)] as const)
-    const lastAt = at(LAST_EVENT)
-    return rows.map((r) => ({
-      key: keyAt.map((i) => keyValue(r[i] ?? null)),
-      eventAt: Number(r[lastAt]),
-      values: Object.fromEntries(valueAt.map(([name, i]) => [name, plainValue(r[i] ?? null)])),
-    }))
+    return featureRows(view, await engine.all(query))
   })
+}
+
+function featureRows(view: ResolvedFeatureView, { columns, rows }: EngineResult): FeatureRow[] {
+  const at = (name: string) => columns.findIndex((c) => c.name === name)
+  const keyAt = view.entities.map(at)
+  const valueAt = view.features.map((f) => [f.name, at(f.name)] as const)
+  const lastAt = at(LAST_EVENT)
+  return rows.map((r) => ({
+    key: keyAt.map((i) => keyValue(r[i] ?? null)),
+    eventAt: Number(r[lastAt]),
+    values: Object.fromEntries(valueAt.map(([name, i]) => [name, plainValue(r[i] ?? null)])),
+  }))
 }
 
 /** What a training set was built from: the snapshots read and the view versions used. */
@@ -75,6 +89,11 @@ export interface TrainingSetLineage {
   readonly entitiesOf: Readonly<Record<string, readonly string[]>>
   /** Output column → the view and feature it holds. */
   readonly columns: readonly { readonly column: string; readonly view: string; readonly feature: string }[]
+  /**
+   * View name → the PostgreSQL query its values were computed on, for views pushed down to
+   * PostgreSQL (their source has no snapshot in `sources`); absent when none was.
+   */
+  readonly pushedDown?: Readonly<Record<string, PushedDownRead>>
 }
 
 /** A request for point-in-time feature values next to entity rows. */
@@ -91,7 +110,8 @@ export type SnapshotRef = Pick<SnapshotRecord, 'id' | 'artifactSha256'>
 /**
  * Writes entity rows (a snapshot with the views' key columns and `entityTime`) joined with the
  * features point in time to `output` (Parquet), row order kept. The views' sources are read
- * from `sources` (dataset → snapshot) when given there, else from a fresh snapshot.
+ * from `sources` (dataset → snapshot) when given there; else a source that is only a PostgreSQL
+ * query is computed on PostgreSQL (recorded in `pushedDown`), any other from a fresh snapshot.
  */
 export async function writeTrainingSet(
   project: Project,
@@ -113,21 +133,29 @@ export async function writeTrainingSet(
     const views: Record<string, string> = {}
     const entitiesOf: Record<string, readonly string[]> = {}
     const columns: TrainingSetLineage['columns'][number][] = []
+    const pushedDown: Record<string, PushedDownRead> = {}
     for (const [i, { view, features }] of request.views.entries()) {
-      const { events, snapshot } = await viewEvents(project, view, scratch, pinned[view.source])
-      read[view.source] = snapshot.id
       views[view.name] = view.version
       entitiesOf[view.name] = view.entities
       const wanted = features.map((feature) => ({ feature, column: feature.name }))
-      const query = await pointInTimeQuery(engine, {
-        view,
-        features: wanted,
-        events,
-        entities: sql`SELECT * FROM ${ident(current)}`,
-        entityTime: request.entityTime,
-      })
+      const entityRows = sql`SELECT * FROM ${ident(current)}`
       const next = `keel_step_${i}`
-      await engine.run(sql`CREATE TABLE ${ident(next)} AS SELECT * EXCLUDE (${ident(LAST_EVENT)}) FROM (${query})`, `features: ${view.name}`)
+      const onPostgres = pinned[view.source] === undefined ? postgresSourceOf(project.config, view) : null
+      if (onPostgres !== null) {
+        const answers = `keel_answers_${i}`
+        const asks = { rows: entityRows, entityTime: request.entityTime }
+        pushedDown[view.name] = await answerOnPostgres(engine, onPostgres, { view, features: wanted, asks, into: answers })
+        const values = join(wanted.map((f) => sql`a.${ident(f.column)}`))
+        await engine.run(
+          sql`CREATE TABLE ${ident(next)} AS SELECT e.*, ${values} FROM ${ident(current)} e LEFT JOIN ${ident(answers)} a USING (${ident(ROW)})`,
+          `features: ${view.name}`,
+        )
+      } else {
+        const { events, snapshot } = await viewEvents(project, view, scratch, pinned[view.source])
+        read[view.source] = snapshot.id
+        const query = await pointInTimeQuery(engine, { view, features: wanted, events, entities: entityRows, entityTime: request.entityTime })
+        await engine.run(sql`CREATE TABLE ${ident(next)} AS SELECT * EXCLUDE (${ident(LAST_EVENT)}) FROM (${query})`, `features: ${view.name}`)
+      }
       current = next
       columns.push(...features.map((f) => ({ column: f.name, view: view.name, feature: f.name })))
     }
@@ -135,7 +163,8 @@ export async function writeTrainingSet(
       sql`COPY (SELECT * EXCLUDE (${ident(ROW)}) FROM ${ident(current)} ORDER BY ${ident(ROW)}) TO ${literal(output)} (FORMAT PARQUET, COMPRESSION ZSTD)`,
     )
     const { rows } = await engine.all(sql`SELECT count(*) FROM ${ident(current)}`)
-    return { entities: entities.id, sources: read, views, entitiesOf, columns, rows: Number(rows[0]?.[0] ?? 0) }
+    const lineage = { entities: entities.id, sources: read, views, entitiesOf, columns, rows: Number(rows[0]?.[0] ?? 0) }
+    return Object.keys(pushedDown).length === 0 ? lineage : { ...lineage, pushedDown }
   })
 }
 

@@ -4,6 +4,8 @@
  * from events at or before a row's time (`asOf`): windowed aggregations over
  * `asOf - window < event_time <= asOf`, `latest` and row-level SQL from the latest such event,
  * and nothing at all when that event is older than the TTL (`asOf - latest > ttl`).
+ * The DuckDB query is here; the PostgreSQL one (`postgres/point-in-time.ts`) shares the window
+ * expressions and the answer columns through a `PointInTimeDialect`.
  */
 import { KeelError } from '../core/errors.js'
 import { expr, ident, join, type Sql, sql } from '../data/sql.js'
@@ -45,6 +47,90 @@ function columnType(columns: readonly EngineColumn[], name: string, where: strin
 }
 
 /**
+ * Checks the entity rows against the view: the key columns and the time are there, and no input
+ * column carries a name the answer adds (`__keel_last_event_ms` or a feature's output column).
+ */
+export function checkEntityColumns(
+  view: ResolvedFeatureView,
+  entityCols: readonly EngineColumn[],
+  entityTime: string,
+  outputs: readonly { readonly column: string }[],
+): string {
+  const askType = columnType(entityCols, entityTime, 'the entity rows')
+  columnType(entityCols, ROW, 'the entity rows')
+  for (const column of [LAST_EVENT, ...outputs.map((f) => f.column)]) {
+    if (entityCols.some((c) => c.name === column)) throw new KeelError('FEATURE_VIEW_INVALID', `the entity rows already have a column "${column}"`)
+  }
+  view.entities.forEach((k) => {
+    columnType(entityCols, k, `the entity rows (for feature view "${view.name}")`)
+  })
+  return askType
+}
+
+/**
+ * What differs between the engines that run the point-in-time SQL: the frame offset literal and
+ * how a distinct count over a window is taken (PostgreSQL has no `count(DISTINCT …) OVER`).
+ */
+export interface PointInTimeDialect {
+  /** `micros` as a frame offset of the type of `__keel_t` (BIGINT). */
+  offset(micros: number): Sql
+  /** The window aggregate of a `distinct` feature over `value`. */
+  distinctAggregate(value: Sql): Sql
+  /** The number of distinct values from what `distinctAggregate` returned. */
+  distinctCount(aggregated: Sql): Sql
+}
+
+const duckdb: PointInTimeDialect = {
+  offset: (micros) => expr(String(micros)),
+  distinctAggregate: (value) => sql`count(DISTINCT ${value})`,
+  distinctCount: (aggregated) => aggregated,
+}
+
+type Wanted = PointInTimeInput['features'][number]
+
+/**
+ * One window expression per windowed feature, `, <aggregate> OVER (<partition> RANGE …) AS __keel_w<i>`,
+ * over the value column `__keel_v<i>`: the frame is (asOf - window, asOf] in whole microseconds,
+ * `window - 1` back, and peers (events at asOf) included.
+ */
+export function windowColumns(windowed: readonly Wanted[], partition: Sql, dialect: PointInTimeDialect): Sql[] {
+  return windowed.map(({ feature: f }, i) => {
+    const frame = sql`(${partition} RANGE BETWEEN ${dialect.offset((f.windowMs as number) * 1000 - 1)} PRECEDING AND CURRENT ROW)`
+    return sql`, ${windowAggregate(f, valueColumn(i), dialect)} OVER ${frame} AS ${ident(`__keel_w${i}`)}`
+  })
+}
+
+/** The value column of the `i`th windowed feature: the feature's column on events, null on asking rows. */
+export function valueColumn(i: number): Sql {
+  return ident(`__keel_v${i}`)
+}
+
+/** What an event carries in `__keel_v<i>` for windowed feature `f`. */
+export function eventValue(f: ResolvedFeature): Sql {
+  const d = f.definition
+  return 'column' in d && d.column !== null ? ident(d.column) : expr('NULL')
+}
+
+/**
+ * Every feature's output column, null unless the entity is alive at the row's time (an event at
+ * or before it, `__keel_last`, no older than the TTL): windowed ones from `__keel_w<i>`, the others
+ * from `point(j)`, the `j`th point feature's value on the latest event.
+ */
+export function answerColumns(view: ResolvedFeatureView, features: readonly Wanted[], point: (j: number) => Sql, dialect: PointInTimeDialect): Sql[] {
+  const windowed = features.filter((f) => f.feature.windowMs !== null)
+  const pointFeatures = features.filter((f) => f.feature.windowMs === null)
+  const alive =
+    view.ttlMs === null
+      ? sql`__keel_last IS NOT NULL`
+      : sql`__keel_last IS NOT NULL AND __keel_t - __keel_last <= ${expr(String(Math.round(view.ttlMs * 1000)))}`
+  return features.map((f) => {
+    const w = windowed.indexOf(f)
+    const value = w >= 0 ? windowOutput(f.feature, ident(`__keel_w${w}`), dialect) : point(pointFeatures.indexOf(f))
+    return sql`CASE WHEN ${alive} THEN ${value} END AS ${ident(f.column)}`
+  })
+}
+
+/**
  * The query answering `input`: every entity row (in `__keel_row` order) with its own columns, the
  * features, and `__keel_last_event_ms` (the entity's latest event at or before the row's time,
  * epoch ms; null when there is none). Rows without a key or a time get nulls.
@@ -55,24 +141,17 @@ export async function pointInTimeQuery(engine: DataEngine, input: PointInTimeInp
   const entityCols = await engine.describe(input.entities)
   const source = `the source of feature view "${view.name}"`
   const eventTime = epochMicros(ident(view.timestamp), columnType(eventCols, view.timestamp, source), `${source}'s "${view.timestamp}"`)
-  const askTime = epochMicros(ident(input.entityTime), columnType(entityCols, input.entityTime, 'the entity rows'), `the entity rows' "${input.entityTime}"`)
-  columnType(entityCols, ROW, 'the entity rows')
-  for (const column of [LAST_EVENT, ...input.features.map((f) => f.column)]) {
-    if (entityCols.some((c) => c.name === column)) throw new KeelError('FEATURE_VIEW_INVALID', `the entity rows already have a column "${column}"`)
-  }
+  const askTime = epochMicros(
+    ident(input.entityTime),
+    checkEntityColumns(view, entityCols, input.entityTime, input.features),
+    `the entity rows' "${input.entityTime}"`,
+  )
   const keyTypes = view.entities.map((k) => columnType(eventCols, k, source))
-  view.entities.forEach((k) => {
-    columnType(entityCols, k, `the entity rows (for feature view "${view.name}")`)
-  })
 
   const keys = view.entities.map((k) => ident(k))
   const windowed = input.features.filter((f) => f.feature.windowMs !== null)
   const pointFeatures = input.features.filter((f) => f.feature.windowMs === null)
-  const valueColumn = (i: number) => ident(`__keel_v${i}`)
-  const eventValues = windowed.map((f, i) => {
-    const d = f.feature.definition
-    return sql`${'column' in d && d.column !== null ? ident(d.column) : expr('NULL')} AS ${valueColumn(i)}`
-  })
+  const eventValues = windowed.map((f, i) => sql`${eventValue(f.feature)} AS ${valueColumn(i)}`)
   const latest =
     pointFeatures.length === 0 ? expr('NULL') : sql`struct_pack(${join(pointFeatures.map((f, i) => sql`${ident(`f${i}`)} := ${pointExpression(f.feature)}`))})`
   const events = sql`SELECT ${join(keys)}, ${eventTime} AS __keel_t, 1 AS __keel_ev, NULL::BIGINT AS ${ident(ROW)}${join(
@@ -90,24 +169,13 @@ export async function pointInTimeQuery(engine: DataEngine, input: PointInTimeInp
 
   const partition = sql`PARTITION BY ${join(keys)} ORDER BY __keel_t`
   const upTo = sql`(${partition} RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`
-  // the frame is (asOf - window, asOf] in whole microseconds: `window - 1` back, and peers (events at asOf) included
-  const within = (f: ResolvedFeature) => sql`(${partition} RANGE BETWEEN ${expr(String((f.windowMs as number) * 1000 - 1))} PRECEDING AND CURRENT ROW)`
-  const windowSelect = windowed.map((f, i) => sql`, ${windowAggregate(f.feature, valueColumn(i))} OVER ${within(f.feature)} AS ${ident(`__keel_w${i}`)}`)
-  const alive =
-    view.ttlMs === null
-      ? sql`__keel_last IS NOT NULL`
-      : sql`__keel_last IS NOT NULL AND __keel_t - __keel_last <= ${expr(String(Math.round(view.ttlMs * 1000)))}`
-  const outputs = input.features.map((f) => {
-    const w = windowed.indexOf(f)
-    const value = w >= 0 ? windowOutput(f.feature, ident(`__keel_w${w}`)) : sql`__keel_latest_value.${ident(`f${pointFeatures.indexOf(f)}`)}`
-    return sql`CASE WHEN ${alive} THEN ${value} END AS ${ident(f.column)}`
-  })
+  const outputs = answerColumns(view, input.features, (j) => sql`__keel_latest_value.${ident(`f${j}`)}`, duckdb)
   return sql`WITH numbered AS (${input.entities}),
   stream AS (${events} UNION ALL BY NAME ${asks}),
   windows AS (
     SELECT ${ident(ROW)}, __keel_t,
       max(CASE WHEN __keel_ev = 1 THEN __keel_t END) OVER ${upTo} AS __keel_last,
-      last_value(__keel_latest IGNORE NULLS) OVER ${upTo} AS __keel_latest_value${join(windowSelect, expr(''))}
+      last_value(__keel_latest IGNORE NULLS) OVER ${upTo} AS __keel_latest_value${join(windowColumns(windowed, partition, duckdb), expr(''))}
     FROM stream
     QUALIFY __keel_ev = 0
   ),
@@ -115,14 +183,15 @@ export async function pointInTimeQuery(engine: DataEngine, input: PointInTimeInp
   SELECT numbered.*, answers.* EXCLUDE (${ident(ROW)}) FROM numbered LEFT JOIN answers USING (${ident(ROW)}) ORDER BY numbered.${ident(ROW)}`
 }
 
-function pointExpression(f: ResolvedFeature): Sql {
+/** The value of point feature `f` (`latest`, row-level SQL) on an event. */
+export function pointExpression(f: ResolvedFeature): Sql {
   const d = f.definition
   if (d.kind === 'latest') return ident(d.column)
   if (d.kind === 'sql') return sql`(${d.expression})`
   throw new KeelError('INTERNAL', `feature ${f.name} is windowed`)
 }
 
-function windowAggregate(f: ResolvedFeature, value: Sql): Sql {
+function windowAggregate(f: ResolvedFeature, value: Sql, dialect: PointInTimeDialect): Sql {
   switch (f.definition.kind) {
     case 'sum':
       return sql`sum(${value})`
@@ -135,15 +204,16 @@ function windowAggregate(f: ResolvedFeature, value: Sql): Sql {
     case 'count':
       return sql`sum(__keel_ev)`
     case 'distinct':
-      return sql`count(DISTINCT ${value})`
+      return dialect.distinctAggregate(value)
     default:
       throw new KeelError('INTERNAL', `feature ${f.name} is not windowed`)
   }
 }
 
 /** Sums and counts over no events are 0 for an entity that is alive; mean, min and max are null. */
-function windowOutput(f: ResolvedFeature, value: Sql): Sql {
+function windowOutput(f: ResolvedFeature, value: Sql, dialect: PointInTimeDialect): Sql {
   const kind = f.definition.kind
   if (kind === 'count') return sql`coalesce(CAST(${value} AS BIGINT), 0)`
-  return kind === 'sum' || kind === 'distinct' ? sql`coalesce(${value}, 0)` : value
+  if (kind === 'distinct') return sql`coalesce(${dialect.distinctCount(value)}, 0)`
+  return kind === 'sum' ? sql`coalesce(${value}, 0)` : value
 }
