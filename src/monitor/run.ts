@@ -101,12 +101,12 @@ export async function runMonitor(project: Project, name: string, options: RunMon
   let model: MonitorResult['model'] = null
   let drift: MonitorResult['drift'] = null
   let performance: PerformanceResult | null = null
-  // without a reference (no training snapshot with the model's inputs) drift and performance are skipped; service stats and their alerts still count
+  // without a reference (no training data to sketch) drift is skipped; performance needs only the version's record and feedback
   const reference =
     version === undefined
       ? null
       : await referenceProfile(project, deployment.model, version).catch((error: unknown) => {
-          warnings.push(`drift and performance not measured: ${toKeelError(error).message}`)
+          warnings.push(`drift not measured: ${toKeelError(error).message}`)
           return null
         })
   if (version !== undefined && reference !== null) {
@@ -134,8 +134,24 @@ export async function runMonitor(project: Project, name: string, options: RunMon
     const columns = pass?.columns ?? []
     const dataset = pass?.dataset ?? datasetDrift([], monitor.spec.drift?.share)
     drift = { share: dataset.share, drifted: dataset.drifted, driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column), columns, prediction }
-    const record = await project.registry.get({ name: deployment.model, version })
-    performance = measurePerformance(monitor, fromVersion, reference.task as Task, reference.classes, record.metrics)
+  }
+  if (version !== undefined) {
+    performance = await project.registry.get({ name: deployment.model, version }).then(
+      (record) => {
+        const { task, classes } = (record.signature as { output: { task: Task; classes: readonly string[] } }).output
+        return measurePerformance(
+          monitor,
+          rows.filter((r) => r.version === version),
+          task,
+          classes,
+          record.metrics,
+        )
+      },
+      (error: unknown) => {
+        warnings.push(`performance not measured: ${toKeelError(error).message}`)
+        return null
+      },
+    )
   }
   const service = rows.length === 0 ? null : serviceStats(rows)
   const partial = {

@@ -39,6 +39,8 @@ export interface RegisterOptions {
     readonly contractHash?: string | null
     /** Feature view name → the version (definition hash) the model's feature inputs were computed with. */
     readonly featureViews?: Readonly<Record<string, string>>
+    /** For a model trained on feature views: its training set, so a monitor can find (or rebuild) the rows it was trained on. */
+    readonly trainingSet?: TrainingSetRef
   }
   /**
    * Inputs that come from feature views: recorded in the signature (with the views' keys and
@@ -52,6 +54,21 @@ export interface RegisterOptions {
    * the model before anything is registered. Without it, no ONNX export is stored.
    */
   readonly checkOnnxOn?: Frame
+}
+
+/** Where a training set built from feature views is kept, and what rebuilds it (`details.lineage.trainingSet`). */
+export interface TrainingSetRef {
+  /** Hash of what decides it: the snapshots read, the view versions, the features and the time column. */
+  readonly id: string
+  readonly rows: number
+  /** The training pipeline's `features` step cache key: its output holds the rows as Parquet. */
+  readonly cacheKey: string
+  /** The entity rows' time column the features were joined as of. */
+  readonly entityTime: string
+  /** The model spec's feature references (`view:feature`, `view:*`). */
+  readonly features: readonly string[]
+  /** View source dataset → the snapshot its events were read from (the entity rows are `snapshots[0]`). */
+  readonly sources: Readonly<Record<string, string>>
 }
 
 /** A model input computed by a feature view. */
@@ -128,6 +145,7 @@ export class Registry {
       contractHash: options.lineage?.contractHash ?? null,
       keelVersion: keelVersion(),
       ...(options.lineage?.featureViews === undefined ? {} : { featureViews: options.lineage.featureViews }),
+      ...(options.lineage?.trainingSet === undefined ? {} : { trainingSet: options.lineage.trainingSet }),
     }
     const evaluation = (options.evaluation ?? {}) as Pick<CardFacts, 'baseline' | 'slices'>
     const facts: CardFacts = {

@@ -7,6 +7,7 @@ import { KeelError } from '../../core/errors.js'
 import type { Frame } from '../../core/frame.js'
 import { numericView } from '../../core/frame.js'
 import { canonicalJson, sha256 } from '../../core/hash.js'
+import { keelVersion } from '../../core/version.js'
 import type { TrainingSetLineage } from '../../features/offline.js'
 import { type Evaluation, evaluateModel, type Scores, scoreModel } from '../../learn/evaluation.js'
 import { loadModel } from '../../learn/load.js'
@@ -15,9 +16,10 @@ import type { Task } from '../../learn/model.js'
 import { prepareTraining } from '../../learn/training-data.js'
 import { holdout } from '../../learn/validation/holdout.js'
 import { evaluateGates, type GateEvidence, type GateVerdict } from '../../registry/gates.js'
-import type { FeatureInput, Registry } from '../../registry/registry.js'
+import type { FeatureInput, Registry, TrainingSetRef } from '../../registry/registry.js'
 import type { ModelVersion } from '../../stores/metadata-store.js'
 import type { RunHandle } from '../../tracking/run-handle.js'
+import { stepKey } from '../cache.js'
 import type { ModelSpec } from '../model-spec.js'
 import { columnFeatures, selectionMetric, viewFeatures } from '../model-spec.js'
 import { decodeJson, decodeParts, defineStep, encodeJson, encodeParts, type PipelineStep, type StepContext, type StepInputs } from '../step.js'
@@ -129,6 +131,20 @@ export interface RegisterOutput {
   readonly promoted: boolean
 }
 
+/** The training pipeline of model `name` (its steps' cache keys name it). */
+export const trainPipelineName = (name: string): string => `train:${name}`
+
+const FEATURES_STEP = { name: 'features', version: '1' } as const
+
+/** Decodes the `features` step's cached output. */
+export function decodeTrainingSet(bytes: Uint8Array): TrainingSetOutput {
+  const { header, parts } = decodeParts<Omit<TrainingSetOutput, 'parquet'>>(bytes)
+  return { ...header, parquet: parts[0] as Uint8Array }
+}
+
+/** The snapshot step's identity: its content hash, with the view sources' snapshots when there are any. */
+const snapshotIdentity = (s: SnapshotOutput): string => (s.featureSources === undefined ? s.id : sha256(canonicalJson({ id: s.id, sources: s.featureSources })))
+
 const BASELINE_STEP = 'baseline'
 const fitStep = (candidate: string) => `fit:${candidate}`
 
@@ -192,23 +208,36 @@ export function trainSteps(spec: ModelSpec, seed: number, views: Readonly<Record
     encode: encodeJson,
     decode: (b) => decodeJson<SnapshotOutput>(b),
     // the content hash: re-reading unchanged data leaves everything downstream cached
-    identity: (s) => (s.featureSources === undefined ? s.id : sha256(canonicalJson({ id: s.id, sources: s.featureSources }))),
+    identity: snapshotIdentity,
   })
 
+  // the view versions: a changed definition builds a new training set
+  const featuresConfig = { features: viewFeatures(spec), entityTime: spec.entityTime ?? null, views }
   const features = defineStep<TrainingSetOutput, TrainContext>({
-    name: 'features',
+    ...FEATURES_STEP,
     needs: ['snapshot'],
-    version: '1',
-    // the view versions: a changed definition builds a new training set
-    config: { features: viewFeatures(spec), entityTime: spec.entityTime ?? null, views },
+    config: featuresConfig,
     cache: true,
     run: (inputs, ctx) => ctx.trainingSet(inputs.get<SnapshotOutput>('snapshot')),
     encode: ({ parquet, ...header }) => encodeParts(header, [parquet]),
-    decode(bytes) {
-      const { header, parts } = decodeParts<Omit<TrainingSetOutput, 'parquet'>>(bytes)
-      return { ...header, parquet: parts[0] as Uint8Array }
-    },
+    decode: decodeTrainingSet,
     identity: (t) => t.id,
+  })
+  // where the runner caches the training set: recorded in the lineage, so a monitor finds the rows the model was trained on
+  const trainingSetRef = (name: string, snap: SnapshotOutput, set: TrainingSetOutput): TrainingSetRef => ({
+    id: set.id,
+    rows: set.rows,
+    cacheKey: stepKey({
+      pipeline: trainPipelineName(name),
+      step: FEATURES_STEP.name,
+      version: FEATURES_STEP.version,
+      keelVersion: keelVersion(),
+      config: featuresConfig,
+      inputs: { snapshot: snapshotIdentity(snap) },
+    }),
+    entityTime: spec.entityTime as string,
+    features: featuresConfig.features,
+    sources: set.lineage.sources,
   })
 
   const split = defineStep<SplitOutput, TrainContext>({
@@ -382,7 +411,7 @@ export function trainSteps(spec: ModelSpec, seed: number, views: Readonly<Record
           configHash: ctx.configHash,
           gitCommit: run.info.gitCommit,
           contractHash: snap.contractHash,
-          ...(trainingSet ? { featureViews: trainingSet.lineage.views } : {}),
+          ...(trainingSet ? { featureViews: trainingSet.lineage.views, trainingSet: trainingSetRef(ctx.name, snap, trainingSet) } : {}),
         },
         ...(trainingSet ? { featureInputs: featureInputs(trainingSet, split.features) } : {}),
         card: {

@@ -33,6 +33,7 @@ import {
   type SplitOutput,
   type TrainContext,
   type TrainEvent,
+  trainPipelineName,
   trainSteps,
 } from './steps.js'
 
@@ -173,7 +174,7 @@ export async function train(project: Project, name: string, options: TrainOption
 
   try {
     const result = await runPipeline<TrainContext>(
-      { name: `train:${name}`, steps: trainSteps(spec, seed, Object.fromEntries(views.map(({ view }) => [view.name, view.version]))) },
+      { name: trainPipelineName(name), steps: trainSteps(spec, seed, Object.fromEntries(views.map(({ view }) => [view.name, view.version]))) },
       {
         cache: new StepCache(project.metadata, project.artifacts),
         executor: options.executor ?? inProcessExecutor({ concurrency: 2 }),
