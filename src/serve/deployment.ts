@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { KeelError } from '../core/errors.js'
+import { firstIssue } from '../core/spec-issue.js'
 import { parseRule, type Rule } from './rules.js'
 
 export interface DeploymentSpec {
@@ -133,9 +134,7 @@ export function deploymentFrom(declared: Readonly<Record<string, unknown>>, name
     throw new KeelError('DEPLOYMENT_INVALID', `no deployment "${name}" in keel.config.ts (declared: ${Object.keys(declared).join(', ') || 'none'})`)
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const where = issue === undefined || issue.path.length === 0 ? '' : `\`${issue.path.join('.')}\` `
-    throw new KeelError('DEPLOYMENT_INVALID', `deployment "${name}": ${where}${issue?.message ?? 'is invalid'}`)
+    throw new KeelError('DEPLOYMENT_INVALID', `deployment "${name}": ${firstIssue(parsed.error)}`)
   }
   const d = parsed.data
   if (d.features?.onMissing === 'fallback' && d.fallback === undefined) {

@@ -12,7 +12,9 @@ type Ctx = (cmd: Command) => CommandContext
 
 /** Creates the `features` command group with `apply` and `list`, and returns it for more subcommands. */
 export function registerFeatures(program: Command, context: Ctx): Command {
-  const features = program.command('features').description('feature views: register versions, list them')
+  const features = program
+    .command('features')
+    .description('feature views: register versions, list them, materialize them to the online store, look entities up')
   registerFeaturesApply(features, context)
   registerFeaturesList(features, context)
   return features

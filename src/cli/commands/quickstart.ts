@@ -15,7 +15,7 @@ export function registerQuickstart(program: Command, context: Ctx): void {
   program
     .command('quickstart')
     .description(
-      'create a project on real data (Seattle weather) and run the whole lifecycle: snapshot with a contract, train and select, approve, serve, traffic and feedback, a drift alert that retrains, a canary that is promoted or rolled back (offline, about a minute)',
+      'create a project on real data (Seattle weather) and run the whole lifecycle: snapshot with a contract, train and select, approve, serve, traffic and feedback, a drift alert that retrains, a canary that is promoted or rolled back (offline, seconds)',
     )
     .argument('[dir]', 'where to create the project (must not hold one yet)', 'keel-quickstart')
     .option('--port <port>', 'port for the server (default: any free port on 127.0.0.1)')
