@@ -1,6 +1,8 @@
 /**
- * @module The metadata store: experiments and runs (params, metrics, tags,
- * artifacts, inputs). One interface, one backend folder each (sqlite, postgres).
+ * @module The metadata store: experiments and runs (params, metrics, tags, artifacts, inputs),
+ * snapshots and lineage, model versions with aliases and audit, the step cache, the prediction
+ * log with feedback and routing, API tokens, schedule claims, monitor results and alerts, and
+ * feature view versions. One interface, one contract suite, SQLite and PostgreSQL backends.
  */
 import type { Experiment, MetricPoint, Run, RunArtifact, RunData, RunInput, RunStatus } from '../core/types.js'
 
