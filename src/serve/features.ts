@@ -43,8 +43,8 @@ export interface JoinedFeatures {
   /** Per instance, the prediction log's `features` JSON. */
   readonly notes: readonly string[]
   readonly issues: readonly FeatureIssue[]
-  /** The policy hands this request to the deployment's fallback. */
-  readonly fallback: boolean
+  /** The instances (indexes, ascending) the policy hands to the deployment's fallback; the model answers the others. */
+  readonly fallbacks: readonly number[]
   /** Why the online store failed, when it did. */
   readonly degraded: string | null
 }
@@ -160,9 +160,10 @@ export class ServingFeatures {
     return this.#merge(deployment, record, views, records, keys, looked)
   }
 
-  /** The fields of joined instances a fallback model takes (it gets no lookups of its own). */
-  static fallbackInstances(joined: JoinedFeatures, inputs: readonly SignatureInput[]): Record<string, unknown>[] {
-    return joined.instances.map((instance) => Object.fromEntries(inputs.filter((i) => Object.hasOwn(instance, i.name)).map((i) => [i.name, instance[i.name]])))
+  /** The fields a fallback model takes of the joined instances at `rows` (all when null); it gets no lookups of its own. */
+  static fallbackInstances(joined: JoinedFeatures, inputs: readonly SignatureInput[], rows: readonly number[] | null = null): Record<string, unknown>[] {
+    const instances = rows === null ? joined.instances : rows.map((i) => joined.instances[i] as Record<string, unknown>)
+    return instances.map((instance) => Object.fromEntries(inputs.filter((i) => Object.hasOwn(instance, i.name)).map((i) => [i.name, instance[i.name]])))
   }
 
   async #viewsOf(record: Pick<ModelVersion, 'name' | 'version' | 'signature' | 'details'>): Promise<readonly LookupView[] | null> {
@@ -378,7 +379,8 @@ export class ServingFeatures {
       instances: merged,
       notes,
       issues,
-      fallback: issues.some((i) => i.action === 'fallback'),
+      // an instance missing in several views is handed over once; issues are in instance order
+      fallbacks: [...new Set(issues.filter((i) => i.action === 'fallback').map((i) => i.instance))],
       degraded: failed.length === 0 ? null : failed.map((f) => `view "${f.view}": ${f.error}`).join('; '),
     }
   }

@@ -66,7 +66,11 @@ export function serveMetrics(queueDepth: () => number): ServeMetrics {
     }),
     predictions: new Counter({ name: 'keel_predictions_total', help: 'Instances predicted', ...labels(['deployment', 'model', 'version', 'alias']) }),
     errors: new Counter({ name: 'keel_errors_total', help: 'Model errors and timeouts', ...labels(['deployment', 'kind']) }),
-    fallbacks: new Counter({ name: 'keel_fallbacks_total', help: 'Requests answered by the fallback', ...labels(['deployment', 'reason']) }),
+    fallbacks: new Counter({
+      name: 'keel_fallbacks_total',
+      help: 'Requests answered by the fallback, in whole or (missing online features) in part',
+      ...labels(['deployment', 'reason']),
+    }),
     shadowPredictions: new Counter({
       name: 'keel_shadow_predictions_total',
       help: 'Instances predicted by shadow versions',

@@ -15,7 +15,8 @@ import type { Project } from '../project.js'
 import { type DeliveryOutcome, type DispatcherOptions, WebhookDispatcher } from './actions.js'
 import { allows, authenticate, RateLimiter, type Role } from './auth.js'
 import { deploymentsFrom } from './deployment.js'
-import { featureReport, ServingFeatures, trainedViews } from './features.js'
+import { type FallbackSplit, interleave, pick, renumber, splitFallbacks } from './fallback.js'
+import { featureReport, type JoinedFeatures, ServingFeatures, trainedViews } from './features.js'
 import { LabelCache, type ServeMetrics, serveMetrics } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { PredictionLog } from './prediction-log.js'
@@ -73,6 +74,18 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
 
 /** One answered instance, as v1 returns it. */
 type Answer = number | string | { readonly label: string; readonly probabilities: Readonly<Record<string, number>> }
+
+/** What answered: a model version under an alias (`fallback` for a fallback model). */
+type AnsweredBy = { readonly name: string; readonly version: number; readonly alias: string }
+
+/** A request the fallback answered in part: all its answers, in request order, and which the fallback gave. */
+interface PartialFallback {
+  readonly answers: Answer[]
+  readonly fellBack: readonly boolean[]
+  readonly fallbacks: readonly number[]
+  /** The fallback model; for a constant, the version that answered the rest (as when the fallback answers a whole request). */
+  readonly by: AnsweredBy
+}
 
 class HttpError extends Error {
   constructor(
@@ -255,40 +268,76 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     // a version trained on feature views gets their online values by entity key (src/serve/features.ts)
     const joined = trainedViews(loaded.record).length === 0 ? null : await features.join(runtime.spec, loaded.record, stripped)
     const inputs = joined?.instances ?? stripped
+    // the feature policy may hand some instances, or all, to the fallback; the model answers the others
+    const split = joined === null ? null : splitFallbacks(inputs.length, joined.fallbacks)
+    const everyFallback = split !== null && split.rows.length === 0
     // the fallback answers without the model's features: nothing to check against its signature
-    const built = joined?.fallback ? { frame: new Frame({}) } : instancesToFrame(inputs, loaded.signature.inputs)
-    if ('errors' in built) throw new HttpError(400, 'INVALID_INPUT', `${built.count} problem(s) with the instances`, { fields: built.errors as FieldError[] })
+    const built = everyFallback ? { frame: new Frame({}) } : instancesToFrame(split === null ? inputs : pick(inputs, split.rows), loaded.signature.inputs)
+    if ('errors' in built) {
+      const fields = split === null ? (built.errors as FieldError[]) : renumber(built.errors, split.rows)
+      throw new HttpError(400, 'INVALID_INPUT', `${built.count} problem(s) with the instances`, { fields })
+    }
     let answers: Answer[]
     let fallback = false
-    let answeredBy: { name: string; version: number; alias: string } = { name: loaded.name, version: loaded.version, alias }
+    let answeredBy: AnsweredBy = { name: loaded.name, version: loaded.version, alias }
     const started = performance.now()
     try {
-      if (joined?.fallback) throw joined
+      if (everyFallback) throw joined
       const { predictions } = await predictWithin(loaded.predictor, built.frame, runtime.spec.timeoutMs)
       answers = toAnswers(predictions)
     } catch (error) {
       const reason = error === joined ? 'features' : error instanceof PredictionTimeout ? 'timeout' : 'error'
       if (reason !== 'features') metrics.errors.inc({ deployment: runtime.name, kind: reason })
-      const f = runtime.fallback
-      if (f === null)
-        throw new HttpError(503, 'MODEL_UNAVAILABLE', `the model ${reason === 'timeout' ? 'timed out' : 'failed'} and this deployment has no fallback`)
-      metrics.fallbacks.inc({ deployment: runtime.name, reason })
+      const rescued = fallbackAnswers(runtime, reason, joined, stripped, null)
       fallback = true
-      if (f.kind === 'value') answers = instances.map(() => f.value)
-      else {
-        const again = instancesToFrame(joined ? ServingFeatures.fallbackInstances(joined, f.loaded.signature.inputs) : stripped, f.loaded.signature.inputs)
-        if ('errors' in again) throw new HttpError(503, 'MODEL_UNAVAILABLE', 'the model failed and the fallback model does not take these instances')
-        answers = toAnswers(f.loaded.model.predict(again.frame))
-        answeredBy = { name: f.loaded.name, version: f.loaded.version, alias: 'fallback' }
-      }
+      answers = rescued.answers
+      answeredBy = rescued.by ?? answeredBy
     }
+    // the model answered the instances with features; the fallback answers the rest
+    const partial = fallback || split === null ? null : answerFallbacks(runtime, joined as JoinedFeatures, split, answers, answeredBy)
+    if (partial !== null) {
+      answers = partial.answers
+      fallback = true
+    } else countPredictions(runtime, answeredBy, answers.length)
     const latencyMs = performance.now() - started
-    countPredictions(runtime, answeredBy, answers.length)
     const at = Date.now()
     const ids = answers.map(() => newId(at))
     const notes = joined?.notes ?? null
-    afterAnswer(() => afterAnswered(runtime, inputs, built.frame, answers, ids, at, latencyMs / answers.length, answeredBy, fallback, notes))
-    return { answers, ids, fallback, model: answeredBy, loaded, features: featureReport(joined) }
+    const frame = built.frame
+    const rows = split === null || everyFallback ? null : split.rows
+    afterAnswer(() => afterAnswered(runtime, inputs, frame, rows, answers, ids, at, latencyMs / answers.length, answeredBy, fallback, partial, notes))
+    return { answers, ids, fallback, fallbacks: partial === null ? null : partial.fallbacks, model: answeredBy, loaded, features: featureReport(joined) }
+  }
+
+  /**
+   * The deployment fallback's answers to the instances at `rows` (all when null), counted once
+   * for the request under `reason`; `by` is the fallback model, or null for a constant.
+   */
+  const fallbackAnswers = (
+    runtime: DeploymentRuntime,
+    reason: 'features' | 'timeout' | 'error',
+    joined: JoinedFeatures | null,
+    stripped: readonly unknown[],
+    rows: readonly number[] | null,
+  ): { answers: Answer[]; by: AnsweredBy | null } => {
+    const why = reason === 'features' ? 'instance(s) have no online features' : reason === 'timeout' ? 'the model timed out' : 'the model failed'
+    const f = runtime.fallback
+    if (f === null) throw new HttpError(503, 'MODEL_UNAVAILABLE', `${why} and this deployment has no fallback`)
+    metrics.fallbacks.inc({ deployment: runtime.name, reason })
+    const n = rows === null ? (joined?.instances ?? stripped).length : rows.length
+    if (f.kind === 'value') return { answers: new Array<Answer>(n).fill(f.value), by: null }
+    const inputs = f.loaded.signature.inputs
+    const again = instancesToFrame(joined ? ServingFeatures.fallbackInstances(joined, inputs, rows) : stripped, inputs)
+    if ('errors' in again) throw new HttpError(503, 'MODEL_UNAVAILABLE', `${why} and the fallback model does not take these instances`)
+    return { answers: toAnswers(f.loaded.model.predict(again.frame)), by: { name: f.loaded.name, version: f.loaded.version, alias: 'fallback' } }
+  }
+
+  /** The request's answers when the model answered `split.rows` with `answers` and the fallback answers the rest. */
+  const answerFallbacks = (runtime: DeploymentRuntime, joined: JoinedFeatures, split: FallbackSplit, answers: Answer[], by: AnsweredBy): PartialFallback => {
+    const rescued = fallbackAnswers(runtime, 'features', joined, [], split.fallbacks)
+    countPredictions(runtime, by, answers.length)
+    countPredictions(runtime, rescued.by ?? by, rescued.answers.length)
+    return { answers: interleave(split, answers, rescued.answers), fellBack: split.fellBack, fallbacks: split.fallbacks, by: rescued.by ?? by }
   }
 
   /** After an answer: shadows (when this request is shadowed), decision rules, the prediction log. */
@@ -296,25 +345,36 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     runtime: DeploymentRuntime,
     instances: readonly unknown[],
     frame: Frame,
+    rows: readonly number[] | null,
     answers: readonly Answer[],
     ids: readonly string[],
     at: number,
     latencyMs: number,
-    by: { name: string; version: number; alias: string },
+    by: AnsweredBy,
     fallback: boolean,
+    partial: PartialFallback | null,
     notes: readonly string[] | null,
   ) => {
     const logged = (shadows: readonly Record<string, Answer>[] | null) => {
-      actOn(runtime, instances, answers, ids, at, by)
-      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, shadows, notes)
+      actOn(runtime, instances, answers, ids, at, by, partial)
+      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, partial, shadows, notes)
     }
     if (runtime.spec.shadow.aliases.length > 0 && Math.random() * 100 < runtime.spec.shadow.percent) {
-      void shadowAnswers(runtime, instances, frame, answers).then(logged)
+      void shadowAnswers(runtime, instances, frame, rows, answers).then(logged)
     } else logged(null)
   }
 
-  /** Each shadow alias's answers to the same instances, per instance. */
-  const shadowAnswers = async (runtime: DeploymentRuntime, instances: readonly unknown[], frame: Frame, answers: readonly Answer[]) => {
+  /**
+   * Each shadow alias's answers to the same instances, per instance. `frame` holds the instances
+   * at `rows` (all when null): with a partial fallback, only those the model answered.
+   */
+  const shadowAnswers = async (
+    runtime: DeploymentRuntime,
+    instances: readonly unknown[],
+    frame: Frame,
+    rows: readonly number[] | null,
+    answers: readonly Answer[],
+  ) => {
     const shadows: Record<string, Answer>[] = answers.map(() => ({}))
     for (const alias of runtime.spec.shadow.aliases) {
       const shadow = runtime.serving.get(alias)
@@ -324,13 +384,14 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         const rebuilt =
           built ??
           (() => {
-            const r = instancesToFrame(instances, shadow.signature.inputs)
+            const r = instancesToFrame(rows === null ? instances : pick(instances, rows), shadow.signature.inputs)
             return 'frame' in r ? r.frame : null
           })()
         if (!rebuilt) continue
         const outputs = toAnswers((await predictWithin(shadow.predictor, rebuilt, runtime.spec.timeoutMs)).predictions)
         metrics.shadowPredictions.inc({ deployment: runtime.name, alias }, outputs.length)
-        outputs.forEach((o, i) => {
+        outputs.forEach((o, j) => {
+          const i = rows === null ? j : (rows[j] as number)
           ;(shadows[i] as Record<string, Answer>)[alias] = o
           if (!sameAnswer(o, answers[i] as Answer)) metrics.shadowDisagreements.inc({ deployment: runtime.name, alias })
         })
@@ -348,16 +409,18 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     answers: readonly Answer[],
     ids: readonly string[],
     at: number,
-    by: { name: string; version: number; alias: string },
+    by: AnsweredBy,
+    partial: PartialFallback | null,
   ) => {
     if (runtime.spec.actions.length === 0) return
     for (const [i, answer] of answers.entries()) {
       for (const action of runtime.spec.actions) {
         if (!action.rule.test(ruleScope(answer, instances[i]))) continue
+        const model = partial?.fellBack[i] === true ? partial.by : by
         webhooks.send({
           url: action.webhook,
           deployment: runtime.name,
-          payload: { deployment: runtime.name, rule: action.rule.text, predictionId: ids[i], at, model: by, prediction: answer, input: instances[i] },
+          payload: { deployment: runtime.name, rule: action.rule.text, predictionId: ids[i], at, model, prediction: answer, input: instances[i] },
         })
       }
     }
@@ -370,8 +433,9 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     ids: readonly string[],
     at: number,
     latencyMs: number,
-    by: { name: string; version: number; alias: string },
+    by: AnsweredBy,
     fallback: boolean,
+    partial: PartialFallback | null,
     shadows: readonly Record<string, Answer>[] | null,
     notes: readonly string[] | null,
   ) => {
@@ -381,19 +445,22 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
       const instance = instances[i]
       const shadow = shadows?.[i]
       const text = full ? JSON.stringify(instance) : null
+      // with a partial fallback, each instance is logged as answered by the model or by the fallback
+      const fellBack = partial === null ? fallback : partial.fellBack[i] === true
+      const who = fellBack && partial !== null ? partial.by : by
       log.append({
         id: ids[i] as string,
         deployment: runtime.name,
-        model: by.name,
-        version: by.version,
-        alias: by.alias,
+        model: who.name,
+        version: who.version,
+        alias: who.alias,
         at,
         inputs: text,
         // instances were checked against one signature, so their key order is the caller's; canonical JSON only where the hash is all that is kept
         inputsHash: sha256(text ?? canonicalJson(instance)),
         output: JSON.stringify(answers[i]),
         latencyMs,
-        fallback,
+        fallback: fellBack,
         shadow: shadow === undefined || Object.keys(shadow).length === 0 ? null : JSON.stringify(shadow),
         sampleRate: runtime.spec.sample,
         features: notes?.[i] ?? null,
@@ -440,7 +507,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         predictions: result.answers,
         ids: result.ids,
         model: result.model,
-        ...(result.fallback ? { fallback: true } : {}),
+        ...(result.fallback ? fallbackFields(result.fallbacks) : {}),
         ...(result.features === undefined ? {} : { features: result.features }),
       }
     } catch (error) {
@@ -487,7 +554,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
         parameters: {
           ids: result.ids,
           alias: result.model.alias,
-          ...(result.fallback ? { fallback: true } : {}),
+          ...(result.fallback ? fallbackFields(result.fallbacks) : {}),
           ...(result.features === undefined ? {} : { features: result.features }),
         },
         outputs: v2Answers(result.answers),
@@ -570,6 +637,11 @@ function omit(record: Record<string, unknown>, key: string): Record<string, unkn
   if (!Object.hasOwn(record, key)) return record
   const { [key]: _, ...rest } = record
   return rest
+}
+
+/** `fallback: true` when the fallback answered, and the instances it answered when it answered only some. */
+function fallbackFields(fallbacks: readonly number[] | null): { fallback: true; fallbacks?: readonly number[] } {
+  return fallbacks === null ? { fallback: true } : { fallback: true, fallbacks }
 }
 
 function servingOf(r: DeploymentRuntime): Record<string, number> {
@@ -668,18 +740,25 @@ function v2Instances(body: { inputs?: unknown } | null): Record<string, unknown>
   return Array.from({ length: n ?? 0 }, (_, row) => Object.fromEntries(columns.map(([name, data]) => [name, data[row]])))
 }
 
+function isLabelled(answer: Answer): boolean {
+  return typeof answer === 'object'
+}
+
+/**
+ * Answers as output tensors. Classification answers mixed with a constant fallback's (a partial
+ * fallback) keep the constant as the label, with null probabilities: the fallback gave none.
+ */
 function v2Answers(answers: readonly Answer[]) {
-  const first = answers[0]
+  const first = typeof answers[0] === 'object' ? answers[0] : (answers.find(isLabelled) ?? answers[0])
   if (typeof first === 'object' && first !== null) {
     const classes = Object.keys(first.probabilities)
-    const objects = answers as { label: string; probabilities: Record<string, number> }[]
     return [
-      { name: 'label', datatype: 'BYTES', shape: [answers.length], data: objects.map((a) => a.label) },
+      { name: 'label', datatype: 'BYTES', shape: [answers.length], data: answers.map((a) => (typeof a === 'object' ? a.label : String(a))) },
       {
         name: 'probabilities',
         datatype: 'FP64',
         shape: [answers.length, classes.length],
-        data: objects.flatMap((a) => classes.map((c) => a.probabilities[c])),
+        data: answers.flatMap((a) => classes.map((c) => (typeof a === 'object' ? (a.probabilities[c] ?? null) : null))),
       },
     ]
   }

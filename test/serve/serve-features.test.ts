@@ -44,11 +44,20 @@ const raw = {
       candidates: { forest: { learner: 'randomForest', params: { nTrees: 20, maxDepth: 4 } } },
       validation: { kind: 'kfold', folds: 3 },
     }),
+    // a fallback model: it takes only the request-time input, so it answers without online features
+    regional: model({
+      data: 'labels',
+      label: 'churned',
+      features: ['region'],
+      candidates: { forest: { learner: 'randomForest', params: { nTrees: 5, maxDepth: 2 } } },
+      validation: { kind: 'kfold', folds: 3 },
+    }),
   },
 }
 const DEFAULTS = { spend_7d: 40, orders_7d: 1 }
 
 type Body = Record<string, unknown>
+type Logged = Awaited<ReturnType<Project['metadata']['listPredictions']>>[number]
 async function post(base: string, name: string, body: unknown): Promise<{ status: number; body: Body }> {
   const res = await fetch(`${base}/v1/models/${name}:predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return { status: res.status, body: (await res.json()) as Body }
@@ -79,8 +88,11 @@ beforeAll(async () => {
       lenient: { model: 'churn', features: { requestValues: 'override' } },
       defaults: { model: 'churn', features: { onMissing: { defaults: DEFAULTS } } },
       backup: { model: 'churn', fallback: { value: 'yes' }, features: { onMissing: 'fallback' } },
+      rescue: { model: 'churn', fallback: { model: 'regional@1' }, features: { onMissing: 'fallback' } },
     },
+    monitors: { backup: { deployment: 'backup', window: '1h' } },
   })
+  await train(project, 'regional', { user: 'ann' })
   const trained = await train(project, 'churn', { user: 'ann' })
   const v = trained.version?.version as number
   await project.registry.approve({ name: 'churn', version: v }, { actor: 'ops', at: Date.now() })
@@ -233,6 +245,114 @@ describe('serving a model trained on feature views (SQLite online store)', () =>
     expect(metrics).toMatch(/keel_feature_lookups_total\{deployment="churn",view="customer",status="present"\} \d+/)
   })
 
+  /** The logged predictions of `ids`, in their order. */
+  async function loggedOf(deployment: string, ids: readonly string[]): Promise<Logged[]> {
+    await flushed(server)
+    const logged = await project.metadata.listPredictions({ deployment, limit: 1000 })
+    return ids.map((id) => logged.find((p) => p.id === id) as Logged)
+  }
+
+  it('fallback: answers per instance — the model those with features, the constant the others, in request order', async () => {
+    const customers = [1, 999, 2, 998]
+    const regions = ['north', 'south', 'south', 'north']
+    const res = await post(server.url, 'backup', { instances: customers.map((customer_id, i) => ({ customer_id, region: regions[i] })) })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ fallback: true, fallbacks: [1, 3], model: { name: 'churn', version: 1, alias: 'champion' } })
+    const alone = await post(server.url, 'churn', {
+      instances: [
+        { customer_id: 1, region: 'north' },
+        { customer_id: 2, region: 'south' },
+      ],
+    })
+    expect(res.body.predictions).toEqual([labelOf(alone.body, 0), 'yes', labelOf(alone.body, 1), 'yes'])
+    expect(res.body.features).toEqual({
+      instances: [
+        { instance: 1, view: 'customer', key: [999], status: 'missing', action: 'fallback' },
+        { instance: 3, view: 'customer', key: [998], status: 'missing', action: 'fallback' },
+      ],
+    })
+    const logged = await loggedOf('backup', res.body.ids as string[])
+    expect(logged.map((p) => p.fallback)).toEqual([false, true, false, true])
+    expect(logged.map((p) => JSON.parse(p.output))).toEqual(res.body.predictions)
+    expect(logged.map((p) => JSON.parse(p.features as string).customer.status)).toEqual(['present', 'missing', 'present', 'missing'])
+    // every instance present, or none: the answer is shaped as before
+    const none = await post(server.url, 'backup', {
+      instances: [
+        { customer_id: 999, region: 'north' },
+        { customer_id: 998, region: 'south' },
+      ],
+    })
+    expect(none.body).toMatchObject({ predictions: ['yes', 'yes'], fallback: true })
+    expect(none.body.fallbacks).toBeUndefined()
+    const all = await post(server.url, 'backup', { instances: [{ customer_id: 1, region: 'north' }] })
+    expect(all.body.fallback).toBeUndefined()
+    expect(all.body.fallbacks).toBeUndefined()
+
+    // the monitor counts the fallback's answers per instance, as logged
+    await flushed(server)
+    const rows = await project.metadata.listPredictions({ deployment: 'backup', limit: 1000 })
+    const pass = await runMonitor(project, 'backup')
+    expect(pass.service).toMatchObject({ requests: rows.length, fallback_rate: rows.filter((p) => p.fallback).length / rows.length })
+    // 999 in the test before; 999 and 998 here, twice
+    expect(rows.filter((p) => p.fallback)).toHaveLength(5)
+  })
+
+  it('fallback: a fallback model answers only the instances without features, and the log says which answered', async () => {
+    const res = await post(server.url, 'rescue', {
+      instances: [
+        { customer_id: 999, region: 'north' },
+        { customer_id: 1, region: 'south' },
+      ],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ fallback: true, fallbacks: [0], model: { name: 'churn', version: 1, alias: 'champion' } })
+    const byModel = await post(server.url, 'churn', { customer_id: 1, region: 'south' })
+    const regional = await project.registry.loadModel({ name: 'regional', version: 1 })
+    const direct = regional.predict(Frame.fromRecords([{ region: 'north' }], { region: 'category' }))
+    expect(labelOf(res.body, 0)?.probabilities).toEqual(Object.fromEntries(direct.classes.map((c, k) => [c, direct.values[k]])))
+    expect(labelOf(res.body, 1)).toEqual(labelOf(byModel.body, 0))
+    const logged = await loggedOf('rescue', res.body.ids as string[])
+    expect(logged.map((p) => [p.model, p.version, p.alias, p.fallback])).toEqual([
+      ['regional', 1, 'fallback', true],
+      ['churn', 1, 'champion', false],
+    ])
+    expect(JSON.parse(logged[0]?.inputs as string)).toEqual({ region: 'north' })
+  })
+
+  it('fallback per instance on the v2 protocol: outputs in request order, the fallback rows in parameters.fallbacks', async () => {
+    const infer = async (customers: number[]) => {
+      const res = await fetch(`${server.url}/v2/models/backup/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'customer_id', shape: [customers.length], datatype: 'INT64', data: customers },
+            { name: 'region', shape: [customers.length], datatype: 'BYTES', data: customers.map(() => 'north') },
+          ],
+        }),
+      })
+      return { status: res.status, body: (await res.json()) as { parameters: Body; outputs: { name: string; shape: number[]; data: unknown[] }[] } }
+    }
+    const res = await infer([1, 999, 2])
+    expect(res.status).toBe(200)
+    expect(res.body.parameters).toMatchObject({ fallback: true, fallbacks: [1] })
+    const alone = await infer([1, 2])
+    expect(alone.body.parameters.fallback).toBeUndefined()
+    const [label, probabilities] = res.body.outputs
+    const [aloneLabel, aloneProbabilities] = alone.body.outputs
+    expect(label).toMatchObject({ name: 'label', shape: [3], data: [aloneLabel?.data[0], 'yes', aloneLabel?.data[1]] })
+    // the constant has no probabilities: its row is null
+    const [a, b] = [aloneProbabilities?.data.slice(0, 2), aloneProbabilities?.data.slice(2, 4)]
+    expect(probabilities).toMatchObject({ name: 'probabilities', shape: [3, 2], data: [...(a ?? []), null, null, ...(b ?? [])] })
+    const logged = await loggedOf('backup', res.body.parameters.ids as string[])
+    expect(logged.map((p) => p.fallback)).toEqual([false, true, false])
+    // all from the fallback: the shape of before
+    const none = await infer([999])
+    expect(none.body.parameters).toMatchObject({ fallback: true })
+    expect(none.body.parameters.fallbacks).toBeUndefined()
+    expect(none.body.outputs).toEqual([{ name: 'predictions', datatype: 'BYTES', shape: [1], data: ['yes'] }])
+  })
+
   it('refuses a new version trained on another view version that was never materialized; the previous one keeps serving', async () => {
     const v1 = await project.registry.get({ name: 'churn', version: 1 })
     const other = 'f'.repeat(64)
@@ -309,6 +429,7 @@ describe('serving with features from Redis (the machine service; fails if unreac
       deployments: {
         cached: { model: 'churn', features: { onMissing: { defaults: DEFAULTS } } },
         strict: { model: 'churn' },
+        rescued: { model: 'churn', fallback: { model: 'regional@1' }, features: { onMissing: 'fallback' } },
       },
       monitors: { features: { deployment: 'cached', window: '1h', alerts: { store: { when: 'service.feature_store_errors > 0' } } } },
     })
@@ -352,6 +473,35 @@ describe('serving with features from Redis (the machine service; fails if unreac
     const pass = await runMonitor(redisProject, 'features')
     expect(pass.service).toMatchObject({ requests: 2, feature_store_errors: 1, feature_store_error_rate: 0.5 })
     expect(pass.alerts).toEqual([expect.objectContaining({ alert: 'store', condition: true, state: 'firing', transition: 'fired' })])
+  })
+
+  it('when Redis goes down under onMissing fallback: the fallback answers every instance, marked', async () => {
+    const res = await post(redisServer.url, 'rescued', {
+      instances: [
+        { customer_id: 1, region: 'north' },
+        { customer_id: 2, region: 'south' },
+      ],
+    })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({ fallback: true, model: { name: 'regional', version: 1, alias: 'fallback' } })
+    expect(res.body.fallbacks).toBeUndefined()
+    const report = res.body.features as { degraded: string; instances: unknown[] }
+    expect(report.degraded).toContain('view "customer": online store')
+    expect(report.instances).toEqual([
+      { instance: 0, view: 'customer', key: [1], status: 'error', action: 'fallback' },
+      { instance: 1, view: 'customer', key: [2], status: 'error', action: 'fallback' },
+    ])
+    const regional = await redisProject.registry.loadModel({ name: 'regional', version: 1 })
+    const direct = regional.predict(Frame.fromRecords([{ region: 'north' }, { region: 'south' }], { region: 'category' }))
+    expect((res.body.predictions as { label: string }[]).map((p) => p.label)).toEqual(
+      [0, 1].map((i) => (direct.classes as string[])[(direct.values[2 * i + 1] as number) > (direct.values[2 * i] as number) ? 1 : 0]),
+    )
+    await flushed(redisServer)
+    const logged = await redisProject.metadata.listPredictions({ deployment: 'rescued', limit: 10 })
+    expect(logged.map((p) => [p.model, p.alias, p.fallback, JSON.parse(p.features as string)])).toEqual([
+      ['regional', 'fallback', true, { customer: { status: 'error' } }],
+      ['regional', 'fallback', true, { customer: { status: 'error' } }],
+    ])
   })
 
   it('a server whose online store is unreachable at start is not ready with the version', async () => {
