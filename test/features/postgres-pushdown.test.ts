@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from '../../src/data/sql.js'
-import { count, distinctCount, feature, featureView, featureViewFrom, latest, max, mean, min, sum } from '../../src/features/feature-view.js'
+import { feature, featureView, featureViewFrom, latest } from '../../src/features/feature-view.js'
 import { historicalFeatures, valuesAsOf } from '../../src/features/offline.js'
 import type { Project } from '../../src/project.js'
 import { freshSchema, TEST_PG_URL, withPg } from '../helpers/postgres.js'
 import { tempDir } from '../helpers/temp.js'
 import { type Event, expectNaiveValues, generate, view } from './point-in-time.cases.js'
-import { csvText, projectFrom } from './project.js'
+import { csvText, everyKindOfFeature, projectFrom } from './project.js'
 
 const DAY = 86_400_000
 const T0 = Date.parse('2024-01-01T00:00:00Z')
@@ -23,14 +23,7 @@ const orders: [number, number, number, string, string][] = [
 ]
 
 const customerFeatures = {
-  spend_2d: sum('amount', '2d'),
-  orders_2d: count('2d'),
-  mean_2d: mean('amount', '2d'),
-  min_2d: min('amount', '2d'),
-  max_2d: max('amount', '2d'),
-  stores_2d: distinctCount('store', '2d'),
-  plan: latest('plan'),
-  double: feature(sql`amount * 2`),
+  ...everyKindOfFeature,
   // initcap is PostgreSQL's, not DuckDB's: this value can only come from PostgreSQL
   title: feature(sql`initcap(plan)`),
 }

@@ -1,6 +1,9 @@
 import { join } from 'node:path'
 import { resolveConfig } from '../../src/core/config.js'
 import { Data } from '../../src/data/data.js'
+import { sql } from '../../src/data/sql.js'
+import { count, distinctCount, feature, latest, max, mean, min, sum } from '../../src/features/feature-view.js'
+import { model } from '../../src/pipeline/model-spec.js'
 import type { Project } from '../../src/project.js'
 import { Registry } from '../../src/registry/registry.js'
 import type { OnlineStore } from '../../src/stores/online-store.js'
@@ -72,4 +75,32 @@ export function churnData(): { orders: unknown[][]; labels: unknown[][] } {
     labels.push([c, iso(at), spend > 300 ? 'no' : 'yes', r() < 0.5 ? 'north' : 'south'])
   }
   return { orders, labels }
+}
+
+/** The churn model of the feature tests: two features of the `customer` view and a column of the labels. */
+export const churnOnCustomer = model({
+  data: 'labels',
+  label: 'churned',
+  features: ['customer:spend_7d', 'customer:orders_7d', 'region'],
+  entityTime: 'event_time',
+  candidates: { forest: { learner: 'randomForest', params: { nTrees: 20, maxDepth: 4 } } },
+  validation: { kind: 'kfold', folds: 3 },
+})
+
+/** Approves version `v` of `name` and makes it champion. */
+export async function makeChampion(project: Project, name: string, v: number): Promise<void> {
+  await project.registry.approve({ name, version: v }, { actor: 'ops', at: Date.now() })
+  await project.registry.setAlias(name, 'champion', v, { actor: 'ops', at: Date.now() })
+}
+
+/** One feature of every kind over two days of `amount`, `store` and `plan` events. */
+export const everyKindOfFeature = {
+  spend_2d: sum('amount', '2d'),
+  orders_2d: count('2d'),
+  mean_2d: mean('amount', '2d'),
+  min_2d: min('amount', '2d'),
+  max_2d: max('amount', '2d'),
+  stores_2d: distinctCount('store', '2d'),
+  plan: latest('plan'),
+  double: feature(sql`amount * 2`),
 }

@@ -2,11 +2,10 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { count, featureView, featureViewFrom, latest, sum } from '../../src/features/feature-view.js'
-import { model } from '../../src/pipeline/model-spec.js'
 import { train } from '../../src/pipeline/train/train.js'
 import type { Project } from '../../src/project.js'
 import { tempDir } from '../helpers/temp.js'
-import { churnData, csvText, projectFrom } from './project.js'
+import { churnData, churnOnCustomer, csvText, projectFrom } from './project.js'
 
 const view = (window: string) =>
   featureView({
@@ -17,14 +16,7 @@ const view = (window: string) =>
     features: { spend_7d: sum('amount', window), orders_7d: count(window), plan: latest('plan') },
   })
 
-const churn = model({
-  data: 'labels',
-  label: 'churned',
-  features: ['customer:spend_7d', 'customer:orders_7d', 'region'],
-  entityTime: 'event_time',
-  candidates: { forest: { learner: 'randomForest', params: { nTrees: 20, maxDepth: 4 } } },
-  validation: { kind: 'kfold', folds: 3 },
-})
+const churn = churnOnCustomer
 
 let dir: string
 const open = (window: string) =>

@@ -8,12 +8,11 @@ import { getOnlineFeatures } from '../../src/features/online.js'
 import { referenceProfile } from '../../src/monitor/reference.js'
 import { runMonitor } from '../../src/monitor/run.js'
 import { sketchColumn } from '../../src/monitor/stats/frame-column.js'
-import { model } from '../../src/pipeline/model-spec.js'
 import { train } from '../../src/pipeline/train/train.js'
 import type { Project } from '../../src/project.js'
 import type { TrainingSetRef } from '../../src/registry/registry.js'
 import { type KeelServer, serve } from '../../src/serve/server.js'
-import { churnData, csvText, projectFrom } from '../features/project.js'
+import { churnData, churnOnCustomer, csvText, makeChampion, projectFrom } from '../features/project.js'
 import { tempDir } from '../helpers/temp.js'
 
 const DAY = 86_400_000
@@ -36,14 +35,7 @@ const raw = {
   },
   featureViews: { customer: customer('7d') },
   models: {
-    churn: model({
-      data: 'labels',
-      label: 'churned',
-      features: ['customer:spend_7d', 'customer:orders_7d', 'region'],
-      entityTime: 'event_time',
-      candidates: { forest: { learner: 'randomForest', params: { nTrees: 20, maxDepth: 4 } } },
-      validation: { kind: 'kfold', folds: 3 },
-    }),
+    churn: churnOnCustomer,
   },
   deployments: { churn: { model: 'churn' } },
   monitors: {
@@ -130,8 +122,7 @@ beforeAll(async () => {
   project = await projectFrom(dir, raw)
   const trained = await train(project, 'churn', { user: 'ann' })
   const v = trained.version?.version as number
-  await project.registry.approve({ name: 'churn', version: v }, { actor: 'ops', at: Date.now() })
-  await project.registry.setAlias('churn', 'champion', v, { actor: 'ops', at: Date.now() })
+  await makeChampion(project, 'churn', v)
   await materialize(project, 'customer', { end: END })
   server = await serve(project, { port: 0, pollMs: 600_000, logFlushMs: 10, now: () => END })
 }, 180_000)
@@ -203,8 +194,7 @@ describe('monitoring a model trained on feature views', () => {
 
   it('without the cached training set or the view version it needs, skips drift with the reason and still measures performance', async () => {
     const v3 = await copyOfVersion1()
-    await project.registry.approve({ name: 'churn', version: v3 }, { actor: 'ops', at: Date.now() })
-    await project.registry.setAlias('churn', 'champion', v3, { actor: 'ops', at: Date.now() })
+    await makeChampion(project, 'churn', v3)
     await server.refresh()
     const served = CUSTOMERS.slice(0, 40)
     const ids = await predict(served, 3)

@@ -11,7 +11,7 @@ import { model } from '../../src/pipeline/model-spec.js'
 import { train } from '../../src/pipeline/train/train.js'
 import type { Project } from '../../src/project.js'
 import { type KeelServer, type ServeEvent, serve } from '../../src/serve/server.js'
-import { churnData, csvText, projectFrom } from '../features/project.js'
+import { churnData, churnOnCustomer, csvText, makeChampion, projectFrom } from '../features/project.js'
 import { freshRedisPrefix, TEST_REDIS_URL } from '../helpers/redis.js'
 import { tempDir } from '../helpers/temp.js'
 
@@ -36,14 +36,7 @@ const raw = {
     }),
   },
   models: {
-    churn: model({
-      data: 'labels',
-      label: 'churned',
-      features: ['customer:spend_7d', 'customer:orders_7d', 'region'],
-      entityTime: 'event_time',
-      candidates: { forest: { learner: 'randomForest', params: { nTrees: 20, maxDepth: 4 } } },
-      validation: { kind: 'kfold', folds: 3 },
-    }),
+    churn: churnOnCustomer,
     // a fallback model: it takes only the request-time input, so it answers without online features
     regional: model({
       data: 'labels',
@@ -95,8 +88,7 @@ beforeAll(async () => {
   await train(project, 'regional', { user: 'ann' })
   const trained = await train(project, 'churn', { user: 'ann' })
   const v = trained.version?.version as number
-  await project.registry.approve({ name: 'churn', version: v }, { actor: 'ops', at: Date.now() })
-  await project.registry.setAlias('churn', 'champion', v, { actor: 'ops', at: Date.now() })
+  await makeChampion(project, 'churn', v)
   // started before the view is materialized: the version must be refused
   server = await serve(project, { port: 0, pollMs: 600_000, logFlushMs: 10, now: () => clock, onEvent: (e) => events.push(e) })
 }, 180_000)
@@ -376,8 +368,7 @@ describe('serving a model trained on feature views (SQLite online store)', () =>
           entities: ['customer_id'],
         })) ?? [],
     })
-    await project.registry.approve({ name: 'churn', version: v2.version }, { actor: 'ops', at: Date.now() })
-    await project.registry.setAlias('churn', 'champion', v2.version, { actor: 'ops', at: Date.now() })
+    await makeChampion(project, 'churn', v2.version)
     await server.refresh()
     const refused = events.find((e) => e.kind === 'refused' && e.version === v2.version && e.deployment === 'churn') as { reason: string }
     expect(refused.reason).toContain(`feature view "customer" version ${other.slice(0, 12)}`)
