@@ -12,6 +12,7 @@ import type { Registry } from '../registry/registry.js'
 import type { MetadataStore, ModelVersion } from '../stores/metadata-store.js'
 import type { EntityKey, FeatureValue, OnlineStore } from '../stores/online-store.js'
 import type { DefaultFeatureValue, ResolvedDeployment } from './deployment.js'
+import { HttpError } from './http-error.js'
 import type { FieldError, SignatureInput } from './signature.js'
 
 /** A view a model version was trained on, as its signature records it (`signature.featureViews`). */
@@ -49,9 +50,6 @@ export interface JoinedFeatures {
   readonly degraded: string | null
 }
 
-/** Builds the error a request gets (the server's HTTP error). */
-export type FailFactory = (status: number, code: string, message: string, extra?: Record<string, unknown>) => Error
-
 export interface ServingFeaturesOptions {
   /** The online store; called once, then again only after a failure (at most every `reopenMs`). */
   readonly open: () => Promise<OnlineStore>
@@ -60,7 +58,6 @@ export interface ServingFeaturesOptions {
   /** `config.featureViews`: the current definitions (a trained version that is current takes its TTL from here). */
   readonly featureViews: Readonly<Record<string, unknown>>
   readonly metrics: PromRegistry
-  readonly fail: FailFactory
   /** The clock TTLs are checked against (tests control it). */
   readonly now?: () => number
   /** After the store failed to open, how long requests fail fast before it is opened again (default 5,000 ms). */
@@ -89,7 +86,7 @@ export function trainedViews(record: Pick<ModelVersion, 'signature'>): readonly 
  *
  * @example
  * ```ts
- * const features = new ServingFeatures({ open: () => project.online(), registry, metadata, featureViews, metrics: registry, fail })
+ * const features = new ServingFeatures({ open: () => project.online(), registry, metadata, featureViews, metrics: registry })
  * await features.prepare(deployment, 'churn', 3) // throws: never materialized, run `keel features materialize customer`
  * const joined = await features.join(deployment, loaded.record, instances)
  * ```
@@ -239,7 +236,7 @@ export class ServingFeatures {
   #records(instances: readonly unknown[]): Record<string, unknown>[] {
     return instances.map((instance, i) => {
       if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) {
-        throw this.#options.fail(400, 'INVALID_INPUT', '1 problem(s) with the instances', {
+        throw new HttpError(400, 'INVALID_INPUT', '1 problem(s) with the instances', {
           fields: [{ instance: i, field: '', message: 'must be an object of entity keys and request-time inputs' }],
         })
       }
@@ -263,7 +260,7 @@ export class ServingFeatures {
         }
       }
     })
-    if (fields.length > 0) throw this.#options.fail(400, 'INVALID_INPUT', `${fields.length} problem(s) with the instances`, { fields: fields.slice(0, 20) })
+    if (fields.length > 0) throw new HttpError(400, 'INVALID_INPUT', `${fields.length} problem(s) with the instances`, { fields: fields.slice(0, 20) })
   }
 
   /** Each instance's key for the view, or null when the request carries every feature of the view itself. */
@@ -285,7 +282,7 @@ export class ServingFeatures {
         return ''
       })
     })
-    if (fields.length > 0) throw this.#options.fail(400, 'INVALID_INPUT', `${fields.length} problem(s) with the instances`, { fields: fields.slice(0, 20) })
+    if (fields.length > 0) throw new HttpError(400, 'INVALID_INPUT', `${fields.length} problem(s) with the instances`, { fields: fields.slice(0, 20) })
     return keys
   }
 
@@ -318,7 +315,7 @@ export class ServingFeatures {
     const takes = new Set(((record.signature as { inputs?: SignatureInput[] }).inputs ?? []).map((i) => i.name))
     const failed = looked.flatMap((l, v) => ('error' in l ? [{ view: (views[v] as LookupView).view, error: l.error }] : []))
     if (failed.length > 0 && policy === 'reject') {
-      throw this.#options.fail(
+      throw new HttpError(
         503,
         'FEATURE_STORE_UNAVAILABLE',
         `the online feature store failed (${failed.map((f) => `view "${f.view}": ${f.error}`).join('; ')})`,
@@ -368,7 +365,7 @@ export class ServingFeatures {
     })
     if (rejected.length > 0) {
       const first = rejected[0] as (typeof rejected)[number]
-      throw this.#options.fail(
+      throw new HttpError(
         422,
         'FEATURES_MISSING',
         `${rejected.length} instance(s) have no online features (first: instance ${first.instance}, view "${first.view}", key ${JSON.stringify(first.key)}: ${first.status}); deployment "${deployment.name}" rejects them (features.onMissing)`,
