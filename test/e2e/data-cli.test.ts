@@ -1,18 +1,17 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import type { SpawnSyncReturns } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runKeel } from '../helpers/cli.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
 const WEATHER = readFileSync(join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'), 'utf8')
   .trimEnd()
   .split('\n')
 
 function keel(args: string[], cwd: string): SpawnSyncReturns<string> {
-  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1' }
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
+  return runKeel(args, cwd, {}, 120_000)
 }
 
 function json<T>(result: SpawnSyncReturns<string>): T {

@@ -1,16 +1,14 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import type { SpawnSyncReturns } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { churnData, csvText } from '../features/project.js'
-import { REPO_ROOT, writeProject } from '../helpers/project.js'
+import { runKeel } from '../helpers/cli.js'
+import { writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
-
 function keel(args: string[], cwd: string): SpawnSyncReturns<string> {
-  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'ann' }
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 300_000 })
+  return runKeel(args, cwd, { KEEL_USER: 'ann' }, 300_000)
 }
 
 function json<T>(result: SpawnSyncReturns<string>): T {

@@ -1,19 +1,18 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import type { SpawnSyncReturns } from 'node:child_process'
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT, writeProject } from '../helpers/project.js'
+import { runKeel } from '../helpers/cli.js'
+import { writeProject } from '../helpers/project.js'
 import { freshRedisPrefix } from '../helpers/redis.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
 const HOUR = 3_600_000
 const NOW = Math.floor(Date.now() / 1000) * 1000
 const iso = (ms: number) => new Date(ms).toISOString()
 
 function keel(args: string[], cwd: string, extra: Record<string, string> = {}): SpawnSyncReturns<string> {
-  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ONLINE_URL: '', KEEL_ENV: '', NO_COLOR: '1', ...extra }
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
+  return runKeel(args, cwd, extra)
 }
 
 function json<T>(result: SpawnSyncReturns<string>): T {

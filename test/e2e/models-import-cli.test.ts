@@ -1,17 +1,16 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import type { SpawnSyncReturns } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ATTRIBUTE, DATA_TYPE, modelProto } from '../../src/learn/onnx/proto.js'
+import { runKeel } from '../helpers/cli.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures')
 
 function keel(args: string[], cwd: string): SpawnSyncReturns<string> {
-  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'importer' }
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 })
+  return runKeel(args, cwd, { KEEL_USER: 'importer' }, 120_000)
 }
 
 function json<T>(result: SpawnSyncReturns<string>): T {

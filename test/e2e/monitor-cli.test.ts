@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runKeel } from '../helpers/cli.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
-const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'ops' }
-const keel = (args: string[], cwd: string) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 180_000 })
+const keel = (args: string[], cwd: string) => runKeel(args, cwd, { KEEL_USER: 'ops' }, 180_000)
 
 /** Logs 1,200 predictions of version 1, the last 400 with wind doubled. */
 const LOG = `import { openProject } from 'keel'

@@ -1,15 +1,12 @@
-import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { QuickstartResult } from '../../src/quickstart/quickstart.js'
-import { REPO_ROOT } from '../helpers/project.js'
+import { runKeel } from '../helpers/cli.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
-const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1' }
 const STEPS = ['project', 'snapshot', 'train', 'approve', 'serve', 'traffic', 'monitor', 'drift', 'alert', 'retrain', 'canary', 'decide', 'explore']
-const keel = (args: string[], cwd: string) => spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 240_000 })
+const keel = (args: string[], cwd: string) => runKeel(args, cwd, {}, 240_000)
 
 describe('keel quickstart (built CLI)', () => {
   it('runs the whole lifecycle on Seattle weather and leaves a project the CLI can explore', () => {

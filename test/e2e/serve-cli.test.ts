@@ -1,15 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT, writeProject } from '../helpers/project.js'
+import { cliEnv, KEEL_BIN, runKeel } from '../helpers/cli.js'
+import { writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
-const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'ops' }
-const keel = (args: string[], cwd: string, user = 'ops') =>
-  spawnSync(process.execPath, [BIN, ...args], { cwd, env: { ...env, KEEL_USER: user }, encoding: 'utf8', timeout: 120_000 })
+const env = cliEnv({ KEEL_USER: 'ops' })
+const keel = (args: string[], cwd: string, user = 'ops') => runKeel(args, cwd, { KEEL_USER: user })
 
 const REGISTER = `import { Frame, learners, openProject } from 'keel'
 const project = await openProject()
@@ -30,7 +29,7 @@ describe('keel serve, deploy, rollback, tokens (built CLI)', () => {
     for (const v of ['1', '2']) expect(keel(['models', 'approve', `churn@${v}`, '--reason', 'ok'], dir).status).toBe(0)
     expect(keel(['models', 'alias', 'churn', 'champion', '1'], dir).status).toBe(0)
 
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--poll', '200', '--json'], { cwd: dir, env })
+    const child = spawn(process.execPath, [KEEL_BIN, 'serve', '--port', '0', '--poll', '200', '--json'], { cwd: dir, env })
     const lines = createInterface({ input: child.stdout })
     const next = () => new Promise<string>((resolve) => lines.once('line', resolve))
     const started = JSON.parse(await next()) as { url: string; deployments: { serving: Record<string, number> }[] }

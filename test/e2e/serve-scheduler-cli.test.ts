@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { openProject } from '../../src/project.js'
+import { cliEnv, KEEL_BIN } from '../helpers/cli.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
-const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'ops' }
+const env = cliEnv({ KEEL_USER: 'ops' })
 
 const CONFIG = `import { csv, dataset, defineProject, deployment } from 'keel'
 export default defineProject({
@@ -27,7 +27,7 @@ describe('keel serve --scheduler (built CLI)', () => {
     const dir = writeProject(tempDir('keel-serve-scheduler-e2e-'))
     copyFileSync(join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv'), join(dir, 'weather.csv'))
     writeFileSync(join(dir, 'keel.config.ts'), CONFIG)
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--scheduler', '--interval', '1s', '--json'], { cwd: dir, env })
+    const child = spawn(process.execPath, [KEEL_BIN, 'serve', '--port', '0', '--scheduler', '--interval', '1s', '--json'], { cwd: dir, env })
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
     })
@@ -78,7 +78,7 @@ describe('keel serve --scheduler (built CLI)', () => {
 
   it('documents --scheduler and refuses a bad schedule before serving', () => {
     const dir = writeProject(tempDir('keel-serve-scheduler-help-'))
-    const help = spawnSync(process.execPath, [BIN, 'serve', '--help'], { cwd: dir, env, encoding: 'utf8' })
+    const help = spawnSync(process.execPath, [KEEL_BIN, 'serve', '--help'], { cwd: dir, env, encoding: 'utf8' })
     expect(help.stdout).toMatch(/--scheduler\s+also run the config's schedules/)
     expect(help.stdout).toMatch(/--interval <duration>/)
     writeFileSync(
@@ -92,12 +92,12 @@ export default defineProject({
 })
 `,
     )
-    const refused = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--scheduler'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
+    const refused = spawnSync(process.execPath, [KEEL_BIN, 'serve', '--port', '0', '--scheduler'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
     expect(refused.status).toBe(2)
     expect(refused.stderr).toMatch(
       /^error SCHEDULE_INVALID: schedule "retrain": on "alert churn.latency": monitor "churn" has no alert "latency" \(its alerts: drift\)/,
     )
-    const usage = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--interval', '5s'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
+    const usage = spawnSync(process.execPath, [KEEL_BIN, 'serve', '--port', '0', '--interval', '5s'], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 })
     expect(usage.stderr).toMatch(/--interval goes with --scheduler/)
   }, 120_000)
 })

@@ -1,16 +1,15 @@
-import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process'
+import { type SpawnSyncReturns, spawn } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { KEEL_BIN, runKeel } from '../helpers/cli.js'
 import { REPO_ROOT, writeProject } from '../helpers/project.js'
 import { tempDir } from '../helpers/temp.js'
 
-const BIN = join(REPO_ROOT, 'bin', 'keel.js')
 const WEATHER = join(REPO_ROOT, 'node_modules', 'vega-datasets', 'data', 'seattle-weather.csv')
 
 function keel(args: string[], cwd: string): SpawnSyncReturns<string> {
-  const env = { ...process.env, KEEL_METADATA_URL: '', KEEL_ARTIFACTS_URL: '', KEEL_ENV: '', NO_COLOR: '1', KEEL_USER: 'trainer' }
-  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 300_000 })
+  return runKeel(args, cwd, { KEEL_USER: 'trainer' }, 300_000)
 }
 
 interface Result {
@@ -202,7 +201,7 @@ describe('a killed keel train', () => {
         `${IMPORTS}\nexport default defineProject(${config(30).replace("exclude: ['date'],", `exclude: ['date'], seed: ${seed},`)})\n`,
       )
       await new Promise<void>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'train', 'weather', '--json'], { cwd: dir, env, stdio: 'ignore' })
+        const child = spawn(process.execPath, [KEEL_BIN, 'train', 'weather', '--json'], { cwd: dir, env, stdio: 'ignore' })
         const timer = setTimeout(() => child.kill('SIGKILL'), ms)
         child.on('exit', () => {
           clearTimeout(timer)
