@@ -8,6 +8,7 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { KeelError } from '../../core/errors.js'
 import { redactUrl } from '../../core/urls.js'
 import type { DataEngine } from '../../stores/data-engine.js'
+import { connectTextClient, type PgTextClient } from '../../stores/postgres/postgres-text-client.js'
 import { expr, ident, join, literal, type Sql, sql } from '../sql.js'
 import type { Source } from './source.js'
 
@@ -217,10 +218,9 @@ function streamPostgres(url: string, query: string): { columns: Promise<readonly
     rejectColumns = fail
   })
   async function* batches(): AsyncIterable<readonly (readonly (string | null)[])[]> {
-    const pg = (await import('pg')).default
-    const client = new pg.Client({ connectionString: url, types: { getTypeParser: () => (value: string) => value } })
+    let client: PgTextClient | undefined
     try {
-      await client.connect()
+      client = await connectTextClient(url)
       await client.query('BEGIN READ ONLY')
       await client.query(`DECLARE keel_source NO SCROLL CURSOR FOR ${query}`)
       let first = true
@@ -242,7 +242,7 @@ function streamPostgres(url: string, query: string): { columns: Promise<readonly
       rejectColumns(failure)
       throw failure
     } finally {
-      await client.end().catch(() => undefined)
+      await client?.end().catch(() => undefined)
     }
   }
   const iterator = batches()[Symbol.asyncIterator]()

@@ -6,13 +6,13 @@
  * joined to the entity rows there. Count and values run in one read-only REPEATABLE READ
  * transaction, so the lineage's row count describes exactly the rows the values came from.
  */
-import type pg from 'pg'
 import { interpolateEnv, type ResolvedConfig } from '../../core/config.js'
 import { KeelError } from '../../core/errors.js'
 import { redactUrl } from '../../core/urls.js'
 import { datasetFrom } from '../../data/dataset.js'
 import { expr, ident, join, render, type Sql, sql } from '../../data/sql.js'
 import type { DataEngine, EngineValue } from '../../stores/data-engine.js'
+import { connectTextClient, type PgTextClient } from '../../stores/postgres/postgres-text-client.js'
 import type { ResolvedFeatureView } from '../feature-view.js'
 import { checkEntityColumns, epochMicros, type PointInTimeInput, ROW } from '../point-in-time.js'
 import { EVENTS, postgresPointInTimeQuery } from './point-in-time.js'
@@ -69,7 +69,7 @@ export async function answerOnPostgres(
   request: { readonly view: ResolvedFeatureView; readonly features: PointInTimeInput['features']; readonly asks: PostgresAsks; readonly into: string },
 ): Promise<PushedDownRead> {
   const { view } = request
-  const client = await connect(source.url)
+  const client = await connectTextClient(source.url)
   try {
     const types = await describeSource(client, source.query)
     const where = `the source of feature view "${view.name}"`
@@ -100,16 +100,8 @@ export async function answerOnPostgres(
   }
 }
 
-async function connect(url: string): Promise<pg.Client> {
-  const { Client } = (await import('pg')).default
-  // every value as PostgreSQL's text: DuckDB types it on the way in
-  const client = new Client({ connectionString: url, types: { getTypeParser: () => (value: string) => value } })
-  await client.connect()
-  return client
-}
-
 /** Column name → PostgreSQL type (`format_type`) of the source query's result. */
-async function describeSource(client: pg.Client, query: string): Promise<Map<string, string>> {
+async function describeSource(client: PgTextClient, query: string): Promise<Map<string, string>> {
   await client.query('BEGIN READ ONLY')
   const { fields } = await client.query({ text: `SELECT * FROM (${query}) AS __keel_source LIMIT 0`, rowMode: 'array' })
   const { rows } = await client.query({
@@ -129,7 +121,7 @@ const ASK_BATCH = 10_000
  */
 async function sendAsks(
   engine: DataEngine,
-  client: pg.Client,
+  client: PgTextClient,
   view: ResolvedFeatureView,
   keyTypes: readonly string[],
   asks: { readonly rows: Sql; readonly entityTime: string },
@@ -177,7 +169,7 @@ function asOfAsks(view: ResolvedFeatureView, asks: { readonly asOf: number; read
 const FETCH = 10_000
 
 /** Streams the cursor `keel_answers` into DuckDB table `into`, typed by PostgreSQL's result types. */
-async function receive(engine: DataEngine, client: pg.Client, into: string): Promise<void> {
+async function receive(engine: DataEngine, client: PgTextClient, into: string): Promise<void> {
   const fetch = () => client.query({ text: `FETCH ${FETCH} FROM keel_answers`, rowMode: 'array' })
   const first = await fetch()
   const columns = first.fields.map((f) => f.name)
