@@ -7,6 +7,23 @@ import { openSqliteMetadataStore } from '../../src/stores/sqlite/sqlite-metadata
 const at = (iso: string) => Date.parse(iso)
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString())
 
+/** Three schedulers over one store tick at the same moment; every job they run takes 20 ms. */
+async function threeSchedulersAtOnce(store: MetadataStore, declared: Record<string, unknown>, now: number) {
+  let runs = 0
+  const make = (owner: string) =>
+    new Scheduler(schedulesFrom(declared), store, {
+      owner,
+      clock: () => now,
+      since: now - 120_000,
+      runJob: async () => {
+        runs++
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      },
+    })
+  const outcomes = (await Promise.all(['a', 'b', 'c'].map((o) => make(o).tick()))).flat()
+  return { outcomes, runs }
+}
+
 describe('cron', () => {
   it('finds the next and previous due minute (UTC), with lists, ranges, steps, names and both day fields', () => {
     const next = (expr: string, from: string) => iso(parseCron(expr).next(at(from)))
@@ -93,18 +110,7 @@ describe('the scheduler (controllable clock, real SQLite)', () => {
   it('never runs a due time twice across schedulers sharing a store', async () => {
     const store = await open()
     const now = at('2026-11-24T03:00:30Z')
-    let runs = 0
-    const make = (owner: string) =>
-      new Scheduler(schedulesFrom({ nightly: { cron: '0 3 * * *', run: 'snapshot orders' } }), store, {
-        owner,
-        clock: () => now,
-        since: now - 120_000,
-        runJob: async () => {
-          runs++
-          await new Promise((resolve) => setTimeout(resolve, 20))
-        },
-      })
-    const outcomes = (await Promise.all(['a', 'b', 'c'].map((o) => make(o).tick()))).flat()
+    const { outcomes, runs } = await threeSchedulersAtOnce(store, { nightly: { cron: '0 3 * * *', run: 'snapshot orders' } }, now)
     expect(outcomes).toHaveLength(1)
     expect(runs).toBe(1)
   })
@@ -199,18 +205,7 @@ describe('the scheduler (controllable clock, real SQLite)', () => {
     const store = await open()
     const now = at('2026-11-24T10:00:00Z')
     await store.addAlertEvent({ monitor: 'churn', alert: 'drift', at: now - 1000, event: 'fired', details: {} })
-    let runs = 0
-    const make = (owner: string) =>
-      new Scheduler(schedulesFrom({ retrain: { on: 'alert churn.drift', run: 'train churn' } }), store, {
-        owner,
-        clock: () => now,
-        since: now - 120_000,
-        runJob: async () => {
-          runs++
-          await new Promise((resolve) => setTimeout(resolve, 20))
-        },
-      })
-    const outcomes = (await Promise.all(['a', 'b', 'c'].map((o) => make(o).tick()))).flat()
+    const { outcomes, runs } = await threeSchedulersAtOnce(store, { retrain: { on: 'alert churn.drift', run: 'train churn' } }, now)
     expect(outcomes).toHaveLength(1)
     expect(runs).toBe(1)
     expect(await store.lastScheduleRun('retrain')).toMatchObject({ status: 'finished', dueAt: now - 1000 })
