@@ -14,7 +14,7 @@
 import { sha256 } from '../../dist/core/hash.js'
 import { newId } from '../../dist/core/ids.js'
 import { openProject, serve } from '../../dist/index.js'
-import { predictWithin } from '../../dist/serve/predictor.js'
+import { predictRowsWithin } from '../../dist/serve/predictor.js'
 import { instancesToFrame } from '../../dist/serve/signature.js'
 
 const N = 20_000
@@ -63,6 +63,7 @@ const frames = instances.map((x) => {
   if (!('frame' in built)) throw new Error('the bench instance does not fit the signature')
   return built.frame
 })
+const rows = instances.map((x) => loaded.rows.encode(x))
 const labels = { deployment: DEPLOYMENT, model: 'churn', version: '1', route: 'v1.predict' }
 const answer = { label: 'yes', probabilities: { no: 0.1, yes: 0.9 } }
 const record = (i) => ({
@@ -83,9 +84,11 @@ const record = (i) => ({
 
 const costs = {}
 costs['runtime.choose (alias pick, no sticky key)'] = await cost(() => runtime.choose(null))
-costs['instancesToFrame (validate + build the Frame)'] = await cost((i) => instancesToFrame(instances[i % 64], loaded.signature.inputs))
-costs['model.predict (100 trees, 1 row)'] = await cost((i) => loaded.model.predict(frames[i % 64]))
-costs['predictWithin (deadline check around the native predict, which it includes)'] = await cost((i) => predictWithin(loaded.predictor, frames[i % 64], 1000))
+// a request that fits the signature is encoded straight into the model's rows; others build a Frame
+costs['rows.encode (validate + encode the rows)'] = await cost((i) => loaded.rows.encode(instances[i % 64]))
+costs['predictRowsWithin (deadline check around model.predictRows: 100 trees, 1 row)'] = await cost((i) => predictRowsWithin(loaded.model, rows[i % 64], 1, 1000))
+costs['instancesToFrame (the frame path: validate + build the Frame)'] = await cost((i) => instancesToFrame(instances[i % 64], loaded.signature.inputs))
+costs['model.predict (the frame path: 100 trees, 1 row)'] = await cost((i) => loaded.model.predict(frames[i % 64]))
 costs['newId (one per answer)'] = await cost(() => newId())
 // the server looks each label set's children up once and keeps them
 const requests = server.metrics.requests.labels({ ...labels, status: '200' })

@@ -35,6 +35,14 @@ export interface Model {
   readonly features: readonly FeatureSpec[]
   readonly classes: readonly string[]
   predict(frame: Frame): Predictions
+  /**
+   * The same predictions from rows already encoded, for a server answering one request at a
+   * time without building a frame (optional; tree models have it). `rows` holds
+   * `nRows × features.length` values, row-major, in `features` order, encoded as
+   * `featureColumns` (training-data.ts) encodes a frame: numbers and timestamps as they are,
+   * booleans 0/1, categories as their training level's index; NaN for missing values and unseen levels.
+   */
+  predictRows?(rows: Float64Array, nRows: number): Predictions
   /** A versioned binary encoding that `loadModel` restores exactly. */
   save(): Uint8Array
 }

@@ -4,9 +4,10 @@
  * request, or per instance when features are missing), then — after the answer is on its way —
  * shadows, decision rules and the prediction log.
  */
-import { Frame } from '../core/frame.js'
+import type { Frame } from '../core/frame.js'
 import { canonicalJson, sha256 } from '../core/hash.js'
 import { newId } from '../core/ids.js'
+import type { Predictions } from '../learn/model.js'
 import type { WebhookDispatcher } from './actions.js'
 import { type Answer, ruleScope, sameAnswer, toAnswers } from './answers.js'
 import { type FallbackSplit, interleave, pick, renumber, splitFallbacks } from './fallback.js'
@@ -14,7 +15,7 @@ import { featureReport, type JoinedFeatures, ServingFeatures, trainedViews } fro
 import { HttpError } from './http-error.js'
 import { LabelCache, type ServeMetrics } from './metrics.js'
 import type { PredictionLog } from './prediction-log.js'
-import { PredictionTimeout, predictWithin } from './predictor.js'
+import { PredictionTimeout, predictRowsWithin, predictWithin } from './predictor.js'
 import type { DeploymentRuntime, LoadedVersion } from './runtime.js'
 import { type FieldError, instancesToFrame } from './signature.js'
 
@@ -110,9 +111,12 @@ export function answering(context: AnsweringContext): Answering {
     // the feature policy may hand some instances, or all, to the fallback; the model answers the others
     const split = joined === null ? null : splitFallbacks(inputs.length, joined.fallbacks)
     const everyFallback = split !== null && split.rows.length === 0
-    // the fallback answers without the model's features: nothing to check against its signature
-    const built = everyFallback ? { frame: new Frame({}) } : instancesToFrame(split === null ? inputs : pick(inputs, split.rows), loaded.signature.inputs)
-    if ('errors' in built) {
+    const modelInputs = split === null ? inputs : pick(inputs, split.rows)
+    // the fallback answers without the model's features: nothing to check against its signature;
+    // instances that fit it go straight to the model's rows, the others to a frame (which says what is wrong)
+    const encoded = everyFallback || loaded.rows === null ? undefined : loaded.rows.encode(modelInputs)
+    const built = everyFallback || encoded !== undefined ? null : instancesToFrame(modelInputs, loaded.signature.inputs)
+    if (built !== null && 'errors' in built) {
       const fields = split === null ? (built.errors as FieldError[]) : renumber(built.errors, split.rows)
       throw new HttpError(400, 'INVALID_INPUT', `${built.count} problem(s) with the instances`, { fields })
     }
@@ -122,7 +126,10 @@ export function answering(context: AnsweringContext): Answering {
     const started = performance.now()
     try {
       if (everyFallback) throw joined
-      const { predictions } = await predictWithin(loaded.predictor, built.frame, runtime.spec.timeoutMs)
+      const predictions =
+        encoded !== undefined
+          ? predictRowsWithin(loaded.model, encoded, modelInputs.length, runtime.spec.timeoutMs)
+          : (await predictWithin(loaded.predictor, (built as { frame: Frame }).frame, runtime.spec.timeoutMs)).predictions
       answers = toAnswers(predictions)
     } catch (error) {
       const reason = error === joined ? 'features' : error instanceof PredictionTimeout ? 'timeout' : 'error'
@@ -142,7 +149,7 @@ export function answering(context: AnsweringContext): Answering {
     const at = Date.now()
     const ids = answers.map(() => newId(at))
     const notes = joined?.notes ?? null
-    const frame = built.frame
+    const frame = built?.frame ?? null
     const rows = split === null || everyFallback ? null : split.rows
     afterAnswer(() => afterAnswered(runtime, inputs, frame, rows, answers, ids, at, latencyMs / answers.length, answeredBy, fallback, partial, notes))
     return { answers, ids, fallback, fallbacks: partial === null ? null : partial.fallbacks, model: answeredBy, loaded, features: featureReport(joined) }
@@ -183,7 +190,7 @@ export function answering(context: AnsweringContext): Answering {
   const afterAnswered = (
     runtime: DeploymentRuntime,
     instances: readonly unknown[],
-    frame: Frame,
+    frame: Frame | null,
     rows: readonly number[] | null,
     answers: readonly Answer[],
     ids: readonly string[],
@@ -205,12 +212,13 @@ export function answering(context: AnsweringContext): Answering {
 
   /**
    * Each shadow alias's answers to the same instances, per instance. `frame` holds the instances
-   * at `rows` (all when null): with a partial fallback, only those the model answered.
+   * at `rows` (all when null): with a partial fallback, only those the model answered. It is null
+   * when the answering model took rows instead of a frame, and each shadow then builds its own.
    */
   const shadowAnswers = async (
     runtime: DeploymentRuntime,
     instances: readonly unknown[],
-    frame: Frame,
+    frame: Frame | null,
     rows: readonly number[] | null,
     answers: readonly Answer[],
   ) => {
@@ -219,15 +227,9 @@ export function answering(context: AnsweringContext): Answering {
       const shadow = runtime.serving.get(alias)
       if (!shadow) continue
       try {
-        const built = shadow.signature.inputs.every((i) => frame.has(i.name)) ? frame : null
-        const rebuilt =
-          built ??
-          (() => {
-            const r = instancesToFrame(rows === null ? instances : pick(instances, rows), shadow.signature.inputs)
-            return 'frame' in r ? r.frame : null
-          })()
-        if (!rebuilt) continue
-        const outputs = toAnswers((await predictWithin(shadow.predictor, rebuilt, runtime.spec.timeoutMs)).predictions)
+        const predictions = await predictFitting(shadow, rows === null ? instances : pick(instances, rows), frame, runtime.spec.timeoutMs)
+        if (predictions === null) continue
+        const outputs = toAnswers(predictions)
         metrics.shadowPredictions.inc({ deployment: runtime.name, alias }, outputs.length)
         outputs.forEach((o, j) => {
           const i = rows === null ? j : (rows[j] as number)
@@ -308,6 +310,19 @@ export function answering(context: AnsweringContext): Answering {
   }
 
   return { predict, drain: runAfterAnswers }
+}
+
+/**
+ * A version's predictions for instances, or null when they do not fit its signature: from rows
+ * when the version takes them, else from `frame` (the same instances) when it has the version's
+ * inputs, else from a frame built here.
+ */
+async function predictFitting(loaded: LoadedVersion, instances: readonly unknown[], frame: Frame | null, timeoutMs: number): Promise<Predictions | null> {
+  const encoded = loaded.rows?.encode(instances)
+  if (encoded !== undefined) return predictRowsWithin(loaded.model, encoded, instances.length, timeoutMs)
+  if (frame !== null && loaded.signature.inputs.every((i) => frame.has(i.name))) return (await predictWithin(loaded.predictor, frame, timeoutMs)).predictions
+  const built = instancesToFrame(instances, loaded.signature.inputs)
+  return 'frame' in built ? (await predictWithin(loaded.predictor, built.frame, timeoutMs)).predictions : null
 }
 
 /** The record without `key` (the same object when it has none). */

@@ -25,6 +25,11 @@ class NativePredictor implements Predictor {
 
 export const nativePredictor: PredictorFactory = (model) => new NativePredictor(model)
 
+/** Whether the predictor is the model itself, in this process (so its other methods can be called directly). */
+export function isNative(predictor: Predictor): boolean {
+  return predictor instanceof NativePredictor
+}
+
 /**
  * Runs `predict` with a time limit. The native predictor computes synchronously, so a slow
  * prediction is noticed when it returns (and answered by the fallback), with no timer: a timer
@@ -50,6 +55,17 @@ export async function predictWithin(predictor: Predictor, frame: Frame, timeoutM
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * {@link predictWithin} for rows already encoded (`Model.predictRows`): the native model
+ * computes synchronously, so a slow prediction is noticed when it returns.
+ */
+export function predictRowsWithin(model: Model, rows: Float64Array, nRows: number, timeoutMs: number): Predictions {
+  const started = performance.now()
+  const predictions = (model.predictRows as NonNullable<Model['predictRows']>)(rows, nRows)
+  if (performance.now() - started > timeoutMs) throw new PredictionTimeout(timeoutMs)
+  return predictions
 }
 
 export class PredictionTimeout extends Error {

@@ -8,8 +8,13 @@ import type { Model } from '../learn/model.js'
 import { parseModelRef, type Registry } from '../registry/registry.js'
 import type { MetadataStore, ModelVersion } from '../stores/metadata-store.js'
 import type { ResolvedDeployment } from './deployment.js'
-import { nativePredictor, type Predictor, type PredictorFactory } from './predictor.js'
-import { type Signature, signatureOf, smokeFrame } from './signature.js'
+import { isNative, nativePredictor, type Predictor, type PredictorFactory } from './predictor.js'
+import { type RowEncoder, rowEncoder, type Signature, signatureOf, smokeFrame, smokeInstance } from './signature.js'
+
+/** The row encoder of a model predicting rows in this process, when its features are its signature's inputs. */
+function rowsFor(model: Model, predictor: Predictor, signature: Signature): RowEncoder | null {
+  return isNative(predictor) && model.predictRows !== undefined ? rowEncoder(signature.inputs, model.features) : null
+}
 
 /** A model version ready to answer. */
 export interface LoadedVersion {
@@ -19,6 +24,8 @@ export interface LoadedVersion {
   readonly model: Model
   readonly predictor: Predictor
   readonly signature: Signature
+  /** Instances straight to the model's rows, when the model predicts rows in this process; null otherwise. */
+  readonly rows: RowEncoder | null
   readonly loadedAt: number
 }
 
@@ -58,7 +65,13 @@ export class VersionLoader {
         // a version answers only after it has predicted once
         const smoke = await predictor.predict(smokeFrame(signature.inputs))
         if (smoke.nRows !== 1 || smoke.values.some((v) => !Number.isFinite(v))) throw new Error('the smoke prediction returned no finite value')
-        return { name, version, record, model, predictor, signature, loadedAt: Date.now() }
+        const rows = rowsFor(model, predictor, signature)
+        if (rows !== null) {
+          // requests that fit the signature take the rows path: it must answer as the frame path did
+          const fast = (model.predictRows as NonNullable<Model['predictRows']>)(rows.encode([smokeInstance(signature.inputs)]) as Float64Array, 1)
+          if (fast.values.some((v, i) => !Object.is(v, smoke.values[i]))) throw new Error("the model's row predictions differ from its frame predictions")
+        }
+        return { name, version, record, model, predictor, signature, rows, loadedAt: Date.now() }
       })()
       this.#loaded.set(key, loading)
       loading.catch((error: unknown) => {
@@ -80,6 +93,9 @@ export type Fallback = { readonly kind: 'value'; readonly value: number | string
 export class DeploymentRuntime {
   #serving = new Map<string, LoadedVersion>()
   #override: Readonly<Record<string, number>> | null = null
+  /** The aliases with a share of traffic and a version, in a fixed order, and their shares' sum. */
+  #shares: readonly (readonly [string, number])[] = []
+  #total = 0
   #fallback: Fallback | null = null
   /** Alias → the version and reason of the last refusal reported. */
   readonly #reported = new Map<string, string>()
@@ -150,6 +166,11 @@ export class DeploymentRuntime {
     }
     for (const alias of next.keys()) if (!aliases.has(alias)) next.delete(alias)
     this.#serving = next
+    // the split changes only here: requests read it without sorting it again
+    this.#shares = Object.entries(this.traffic)
+      .filter(([alias, share]) => share > 0 && next.has(alias))
+      .sort(([a], [b]) => a.localeCompare(b))
+    this.#total = this.#shares.reduce((sum, [, share]) => sum + share, 0)
     await this.#refreshFallback()
   }
 
@@ -175,10 +196,8 @@ export class DeploymentRuntime {
    * bucket (out of 10,000), so one user keeps one model while the split is unchanged.
    */
   choose(key: string | null): { readonly alias: string; readonly loaded: LoadedVersion } | undefined {
-    const shares = Object.entries(this.traffic)
-      .filter(([alias, share]) => share > 0 && this.#serving.has(alias))
-      .sort(([a], [b]) => a.localeCompare(b))
-    const total = shares.reduce((sum, [, share]) => sum + share, 0)
+    const shares = this.#shares
+    const total = this.#total
     if (total === 0) return undefined
     const unit = key === null ? Math.random() : createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32
     let at = unit * total

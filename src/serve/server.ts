@@ -163,7 +163,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
    */
   const guard = (request: FastifyRequest, need: Role, deployment?: string): Promise<void> | undefined => {
     if (requireAuth) return authenticated(request, need, deployment)
-    limit(request.ip, deployment)
+    if (deployment !== undefined && limiters.has(deployment)) limit(request.ip, deployment)
     return undefined
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Column, ColumnKind } from '../core/frame.js'
 import { BOOLEAN_MISSING, columnFromValues, Frame } from '../core/frame.js'
+import type { FeatureSpec } from '../learn/model.js'
 import type { ModelVersion } from '../stores/metadata-store.js'
 
 export interface SignatureInput {
@@ -186,8 +187,92 @@ function describe(v: unknown): string {
   return String(v)
 }
 
-/** A one-row frame of typical values (zeros, the first level, false, epoch 0) for the smoke prediction before a swap. */
-export function smokeFrame(inputs: readonly SignatureInput[]): Frame {
+/** One instance of typical values (zeros, the first level, false, epoch 0) for the smoke prediction before a swap. */
+export function smokeInstance(inputs: readonly SignatureInput[]): Record<string, unknown> {
   const value = (i: SignatureInput): unknown => (i.kind === 'category' ? (i.levels?.[0] ?? 'x') : i.kind === 'boolean' ? false : 0)
-  return new Frame(Object.fromEntries(inputs.map((i) => [i.name, columnFromValues(i.name, [value(i)], i.kind)])))
+  return Object.fromEntries(inputs.map((i) => [i.name, value(i)]))
+}
+
+/** {@link smokeInstance} as a one-row frame. */
+export function smokeFrame(inputs: readonly SignatureInput[]): Frame {
+  const instance = smokeInstance(inputs)
+  return new Frame(Object.fromEntries(inputs.map((i) => [i.name, columnFromValues(i.name, [instance[i.name]], i.kind)])))
+}
+
+/** Instances straight to a model's encoded rows (`Model.predictRows`), with no frame in between. */
+export interface RowEncoder {
+  /**
+   * The instances as rows, when every one fits the signature (the checks of {@link instancesToFrame});
+   * undefined at the first problem of any kind, and `instancesToFrame` then says what is wrong.
+   */
+  encode(instances: readonly unknown[]): Float64Array | undefined
+}
+
+/**
+ * The row encoder for a model whose features are exactly the signature's inputs (the same
+ * names and kinds, in any order); null when they differ, and the server builds a frame instead.
+ * Values are encoded as the model encodes a frame's columns: numbers and times as they are,
+ * booleans 0/1, categories as the index of their training level; null and unseen levels NaN.
+ *
+ * @example
+ * ```ts
+ * const encoder = rowEncoder(signature.inputs, model.features)
+ * const rows = encoder?.encode(instances)
+ * if (rows !== undefined) model.predictRows?.(rows, instances.length)
+ * ```
+ */
+export function rowEncoder(inputs: readonly SignatureInput[], features: readonly FeatureSpec[]): RowEncoder | null {
+  if (inputs.length !== features.length) return null
+  const kinds = new Map(inputs.map((i) => [i.name, i.kind]))
+  if (kinds.size !== features.length || features.some((f) => kinds.get(f.name) !== f.kind)) return null
+  const names = features.map((f) => f.name)
+  const encoders = features.map(valueEncoder)
+  const p = features.length
+  return {
+    encode(instances) {
+      const n = instances.length
+      const rows = new Float64Array(n * p)
+      for (let r = 0; r < n; r++) {
+        const instance = instances[r]
+        if (typeof instance !== 'object' || instance === null || Array.isArray(instance)) return undefined
+        // every feature is checked to be an own property below, so as many keys means no unknown one
+        let keys = 0
+        for (const _key in instance) keys++
+        if (keys !== p) return undefined
+        const record = instance as Record<string, unknown>
+        for (let j = 0; j < p; j++) {
+          const name = names[j] as string
+          if (!Object.hasOwn(record, name)) return undefined
+          const x = (encoders[j] as ValueEncoder)(record[name])
+          if (x === undefined) return undefined
+          rows[r * p + j] = x
+        }
+      }
+      return rows
+    },
+  }
+}
+
+/** One accepted value as the model's number (NaN for null), or undefined when the type is wrong. */
+type ValueEncoder = (v: unknown) => number | undefined
+
+function valueEncoder(feature: FeatureSpec): ValueEncoder {
+  switch (feature.kind) {
+    case 'number':
+      return (v) => (v === null ? Number.NaN : typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+    case 'timestamp':
+      return (v) => {
+        if (v === null) return Number.NaN
+        if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+        if (typeof v !== 'string') return undefined
+        const t = Date.parse(v)
+        return Number.isNaN(t) ? undefined : t
+      }
+    case 'boolean':
+      return (v) => (v === null ? Number.NaN : typeof v === 'boolean' ? (v ? 1 : 0) : undefined)
+    case 'category': {
+      const codes = new Map((feature.levels ?? []).map((level, i) => [level, i]))
+      return (v) => (v === null ? Number.NaN : typeof v === 'string' ? (codes.get(v) ?? Number.NaN) : undefined)
+    }
+  }
 }

@@ -16,25 +16,11 @@ export interface TreeKernels {
   histogramRows(table: number, count: number, rows: number, n: number, grad: number, hess: number, scratch: number): void
   /** For rows whose children stay leaves: `leafOf[row]` = `leftNode` when `lut[codes[row]]` is 1, else `rightNode`. */
   assignLeaves(codes: number, lut: number, rows: number, n: number, leafOf: number, leftNode: number, rightNode: number): void
-  /** Walks one compiled tree (`depth` steps from `root`) for `m` row-major rows of `p` features at `block`; writes each row's leaf. */
-  findLeaves(
-    feature: number,
-    threshold: number,
-    missingRight: number,
-    left: number,
-    block: number,
-    p: number,
-    m: number,
-    root: number,
-    depth: number,
-    leaves: number,
-  ): void
+  /** Walks one compiled tree (16-byte nodes, `depth` steps from `root`) for `m` row-major rows of `p` features at `block`; writes each row's leaf. */
+  findLeaves(nodes: number, block: number, p: number, m: number, root: number, depth: number, leaves: number): void
   /** `findLeaves` then `addLeafValues` for each of `nTrees` trees (roots, depths and output targets as i32 arrays). */
   predictTrees(
-    feature: number,
-    threshold: number,
-    missingRight: number,
-    left: number,
+    nodes: number,
     value: number,
     roots: number,
     depths: number,
@@ -47,6 +33,8 @@ export interface TreeKernels {
     k: number,
     leaves: number,
   ): void
+  /** One row of features at `x` through every tree (single-value leaves), eight trees at a time: `out[targets[t]] += value[leaf]` in tree order. */
+  predictRow(nodes: number, value: number, roots: number, depths: number, targets: number, nTrees: number, x: number, out: number): void
   /** `out[j * k + target] += value[leaves[j]]` for `m` rows. */
   addLeafValues(leaves: number, m: number, value: number, out: number, k: number, target: number): void
   /** Binary log-loss gradients and hessians of `n` rows at margins `m` for 0/1 labels `y`. */

@@ -7,6 +7,10 @@ import { type Ensemble, outputCount, type Tree } from './tree.js'
  * are adjacent (`right = left + 1`). A leaf points to itself (`left` = the leaf,
  * threshold +Infinity, missing values kept left), so walking a tree for exactly
  * `depth[t]` steps lands every row on its leaf without a test for leaves.
+ *
+ * A node is 16 bytes, so one step of a walk reads one cache line: its threshold
+ * (`thresholds[2i]`), its feature (`links[4i + 2]`, bit 31 set when a missing value goes
+ * right) and its left child (`links[4i + 3]`): two views of the same bytes.
  */
 export interface CompiledEnsemble {
   readonly roots: Int32Array
@@ -14,18 +18,23 @@ export interface CompiledEnsemble {
   readonly depth: Int32Array
   /** The output each tree adds to (`ensemble.treeOutput`). */
   readonly targets: Int32Array
-  /** The split feature; 0 for leaves (any readable feature, the threshold keeps them in place). */
-  readonly feature: Int32Array
-  readonly threshold: Float64Array
-  /** 1 when a missing value goes right (the complement of `Tree.missingLeft`), so the step needs no branch. */
-  readonly missingRight: Uint8Array
-  readonly left: Int32Array
+  /** The nodes as f64: node i's threshold at 2i. */
+  readonly thresholds: Float64Array
+  /** The nodes as i32: node i's feature and missing-value direction at 4i + 2, its left child at 4i + 3. */
+  readonly links: Int32Array
   readonly value: Float64Array
+  /** Every tree has one value per leaf and adds it to one output: one kernel call predicts them all. */
+  readonly oneValueLeaves: boolean
+  /** How many trees add to each output (a forest averages over them). */
+  readonly treesPerOutput: Float64Array
   readonly ensemble: Ensemble
   /** The memory every array above lives in, with the prediction kernels and one block's buffers. */
   readonly arena: KernelArena
   readonly buffers: { readonly block: Float64Array; readonly leaves: Int32Array; readonly out: Float64Array }
 }
+
+/** Bit 31 of a node's feature word: a missing value goes right. */
+const MISSING_RIGHT = 1 << 31
 
 // Rows go through the trees in blocks, tree by tree, so a tree's nodes and the
 // block's feature values (copied row-major into one array) stay in cache together.
@@ -35,16 +44,17 @@ const BLOCK = 512
 export function compileEnsemble(e: Ensemble): CompiledEnsemble {
   const total = e.trees.reduce((n, t) => n + t.feature.length, 0)
   const k = outputCount(e)
-  const arena = new KernelArena(total * (17 + 8 * e.width) + e.trees.length * 12 + BLOCK * (8 * e.nFeatures + 4 + 8 * k) + 1024)
+  const arena = new KernelArena(total * (16 + 8 * e.width) + e.trees.length * 12 + BLOCK * (8 * e.nFeatures + 4 + 8 * k) + 1024)
+  const thresholds = arena.float64(2 * total)
   const c = {
     roots: arena.int32(e.trees.length),
     depth: arena.int32(e.trees.length),
     targets: arena.int32(e.trees.length),
-    feature: arena.int32(total),
-    threshold: arena.float64(total),
-    missingRight: arena.uint8(total),
-    left: arena.int32(total),
+    thresholds,
+    links: new Int32Array(thresholds.buffer, thresholds.byteOffset, 4 * total),
     value: arena.float64(total * e.width),
+    oneValueLeaves: e.width === 1 && e.treeOutput.every((t) => t >= 0),
+    treesPerOutput: treesPerOutput(e),
     ensemble: e,
     arena,
     buffers: { block: arena.float64(BLOCK * e.nFeatures), leaves: arena.int32(BLOCK), out: arena.float64(BLOCK * k) },
@@ -56,6 +66,16 @@ export function compileEnsemble(e: Ensemble): CompiledEnsemble {
     at = place(c, tree, at, i, e.width)
   })
   return c
+}
+
+function treesPerOutput(e: Ensemble): Float64Array {
+  const k = outputCount(e)
+  const counts = new Float64Array(k)
+  for (const target of e.treeOutput) {
+    if (target < 0) for (let j = 0; j < k; j++) counts[j] = (counts[j] as number) + 1
+    else counts[target] = (counts[target] as number) + 1
+  }
+  return counts
 }
 
 /** Copies a tree in breadth-first order, so every node's two children sit side by side. */
@@ -70,17 +90,15 @@ function place(c: CompiledEnsemble, tree: Tree, at: number, t: number, width: nu
     const f = tree.feature[old] as number
     c.value.set(tree.value.subarray(old * width, (old + 1) * width), node * width)
     if (f < 0) {
-      c.feature[node] = 0
-      c.threshold[node] = Number.POSITIVE_INFINITY
-      c.missingRight[node] = 0
-      c.left[node] = node
+      c.thresholds[2 * node] = Number.POSITIVE_INFINITY
+      c.links[4 * node + 2] = 0
+      c.links[4 * node + 3] = node
       deepest = Math.max(deepest, d)
       continue
     }
-    c.feature[node] = f
-    c.threshold[node] = tree.threshold[old] as number
-    c.missingRight[node] = tree.missingLeft[old] === 1 ? 0 : 1
-    c.left[node] = at + order.length
+    c.thresholds[2 * node] = tree.threshold[old] as number
+    c.links[4 * node + 2] = tree.missingLeft[old] === 1 ? f : f | MISSING_RIGHT
+    c.links[4 * node + 3] = at + order.length
     order.push(tree.left[old] as number, tree.right[old] as number)
     depths.push(d + 1, d + 1)
   }
@@ -90,26 +108,56 @@ function place(c: CompiledEnsemble, tree: Tree, at: number, t: number, width: nu
 
 /** Raw outputs, `nRows × outputCount`, row-major — identical to `rawPredict(c.ensemble, …)`. */
 export function predictCompiled(c: CompiledEnsemble, columns: readonly Float64Array[], nRows: number): Float64Array {
+  const p = columns.length
+  if (p !== c.ensemble.nFeatures) throw new RangeError(`compiled ensemble expects ${c.ensemble.nFeatures} feature columns; got ${p}`)
+  return predictBlocks(c, nRows, (block, start, m) => {
+    for (let f = 0; f < p; f++) {
+      const col = columns[f] as Float64Array
+      for (let j = 0; j < m; j++) block[j * p + f] = col[start + j] as number
+    }
+  })
+}
+
+/**
+ * {@link predictCompiled} for rows already laid out row-major (`nRows × nFeatures`), as a
+ * served request's instances are: no columns to build, the rows are copied into the kernels'
+ * memory as they are.
+ */
+export function predictCompiledRows(c: CompiledEnsemble, rows: Float64Array, nRows: number): Float64Array {
+  const p = c.ensemble.nFeatures
+  if (rows.length !== nRows * p) throw new RangeError(`compiled ensemble expects ${nRows} × ${p} values; got ${rows.length}`)
+  return predictBlocks(c, nRows, (block, start, m) => block.set(rows.subarray(start * p, (start + m) * p)))
+}
+
+/** Runs the trees over `nRows` rows, one block at a time; `fill` writes rows `start … start + m` into the block. */
+function predictBlocks(c: CompiledEnsemble, nRows: number, fill: (block: Float64Array, start: number, m: number) => void): Float64Array {
   const e = c.ensemble
   const k = outputCount(e)
-  const p = columns.length
-  if (p !== e.nFeatures) throw new RangeError(`compiled ensemble expects ${e.nFeatures} feature columns; got ${p}`)
+  const p = e.nFeatures
   const result = new Float64Array(nRows * k)
   const { block, leaves, out } = c.buffers
   const { kernels } = c.arena
   for (let start = 0; start < nRows; start += BLOCK) {
     const m = Math.min(BLOCK, nRows - start)
-    for (let f = 0; f < p; f++) {
-      const col = columns[f] as Float64Array
-      for (let j = 0; j < m; j++) block[j * p + f] = col[start + j] as number
-    }
+    fill(block, start, m)
     out.fill(0, 0, m * k)
-    if (e.width === 1 && e.treeOutput.every((t) => t >= 0)) {
+    if (c.oneValueLeaves && m < 4) {
+      // too few rows to walk four together: each row walks eight trees together instead
+      for (let j = 0; j < m; j++) {
+        kernels.predictRow(
+          c.thresholds.byteOffset,
+          c.value.byteOffset,
+          c.roots.byteOffset,
+          c.depth.byteOffset,
+          c.targets.byteOffset,
+          c.roots.length,
+          block.byteOffset + j * p * 8,
+          out.byteOffset + j * k * 8,
+        )
+      }
+    } else if (c.oneValueLeaves) {
       kernels.predictTrees(
-        c.feature.byteOffset,
-        c.threshold.byteOffset,
-        c.missingRight.byteOffset,
-        c.left.byteOffset,
+        c.thresholds.byteOffset,
         c.value.byteOffset,
         c.roots.byteOffset,
         c.depth.byteOffset,
@@ -124,24 +172,13 @@ export function predictCompiled(c: CompiledEnsemble, columns: readonly Float64Ar
       )
     } else {
       for (let t = 0; t < c.roots.length; t++) {
-        kernels.findLeaves(
-          c.feature.byteOffset,
-          c.threshold.byteOffset,
-          c.missingRight.byteOffset,
-          c.left.byteOffset,
-          block.byteOffset,
-          p,
-          m,
-          c.roots[t] as number,
-          c.depth[t] as number,
-          leaves.byteOffset,
-        )
+        kernels.findLeaves(c.thresholds.byteOffset, block.byteOffset, p, m, c.roots[t] as number, c.depth[t] as number, leaves.byteOffset)
         accumulate(c, leaves, out, m, e.treeOutput[t] as number, k)
       }
     }
     result.set(out.subarray(0, m * k), start * k)
   }
-  finish(result, e, nRows)
+  finish(result, c, nRows)
   return result
 }
 
@@ -156,14 +193,10 @@ function accumulate(c: CompiledEnsemble, leaves: Int32Array, out: Float64Array, 
   }
 }
 
-function finish(out: Float64Array, e: Ensemble, nRows: number): void {
+function finish(out: Float64Array, c: CompiledEnsemble, nRows: number): void {
+  const e = c.ensemble
   const k = outputCount(e)
-  const counts = new Float64Array(k)
-  for (let t = 0; t < e.trees.length; t++) {
-    const target = e.treeOutput[t] as number
-    if (target < 0) for (let j = 0; j < k; j++) counts[j] = (counts[j] as number) + 1
-    else counts[target] = (counts[target] as number) + 1
-  }
+  const counts = c.treesPerOutput
   const mean = e.aggregate === 'mean'
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < k; j++) {

@@ -6,7 +6,7 @@ import { applyLink, type Link } from '../link.js'
 import type { FeatureSpec, Model, Predictions, Task } from '../model.js'
 import { featureColumns } from '../training-data.js'
 import { decodeEnsemble, encodeEnsemble } from './codec.js'
-import { compileEnsemble, predictCompiled } from './compiled.js'
+import { compileEnsemble, predictCompiled, predictCompiledRows } from './compiled.js'
 import type { Ensemble } from './tree.js'
 
 /** How raw ensemble outputs become predictions. */
@@ -39,6 +39,10 @@ export function treeModel(spec: TreeModelSpec): TreeModel {
     const raw = predictCompiled(compiled, columns, frame.nRows)
     return { task: spec.task, nRows: frame.nRows, classes: spec.classes, values: applyLink(spec.link, raw, frame.nRows) }
   }
+  const predictRows = (rows: Float64Array, nRows: number): Predictions => {
+    const raw = predictCompiledRows(compiled, rows, nRows)
+    return { task: spec.task, nRows, classes: spec.classes, values: applyLink(spec.link, raw, nRows) }
+  }
   const save = (): Uint8Array => {
     const { header, arrays } = encodeEnsemble(spec.ensemble)
     const meta = { task: spec.task, label: spec.label, features: spec.features, classes: spec.classes, link: spec.link, info: spec.info }
@@ -54,6 +58,7 @@ export function treeModel(spec: TreeModelSpec): TreeModel {
     link: spec.link,
     info: spec.info,
     predict,
+    predictRows,
     save,
   }
 }
