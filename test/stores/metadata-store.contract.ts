@@ -525,6 +525,14 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
       const log = (await store.auditLog('churn')).filter((e) => e.action === 'routing')
       expect(log.map((e) => e.details.traffic)).toEqual([{ champion: 90, challenger: 10 }, { champion: 50, challenger: 50 }, null])
       expect(log[1]?.details.previous).toEqual({ champion: 90, challenger: 10 })
+      // 12 concurrent changes (canaries and their ends): none fails, each replaces the one before it
+      const shares = Array.from({ length: 12 }, (_, i) => (i % 3 === 2 ? null : { champion: 100 - i, challenger: i }))
+      await Promise.all(shares.map((traffic, i) => store.setRouting('racing', traffic, { actor: `w${i}`, at: 100 + i })))
+      const changes = (await store.auditLog('racing')).filter((e) => e.action === 'routing')
+      expect(changes).toHaveLength(12)
+      expect(changes[0]?.details.previous).toBeNull()
+      for (let i = 1; i < changes.length; i++) expect(changes[i]?.details.previous).toEqual(changes[i - 1]?.details.traffic)
+      expect((await store.getRouting('racing'))?.traffic ?? null).toEqual(changes.at(-1)?.details.traffic)
       const token = { id: 't1', name: 'ci', role: 'predict' as const, hash: 'f'.repeat(64), createdAt: 1, revokedAt: null }
       await store.createToken(token)
       expect(await store.findToken('f'.repeat(64))).toEqual(token)
