@@ -10,7 +10,7 @@ import { KeelError } from '../core/errors.js'
 import type { Project } from '../project.js'
 import { type DeliveryOutcome, type DispatcherOptions, WebhookDispatcher } from './actions.js'
 import { answering, omit } from './answering.js'
-import { allows, authenticate, RateLimiter, type Role } from './auth.js'
+import { allows, RateLimiter, type Role, TokenCache } from './auth.js'
 import { deploymentsFrom } from './deployment.js'
 import { ServingFeatures } from './features.js'
 import { feedbackItems } from './feedback.js'
@@ -39,6 +39,11 @@ export interface ServeOptions {
   readonly webhooks?: DispatcherOptions
   /** Prediction log batching (tests shorten it). */
   readonly logFlushMs?: number
+  /**
+   * How long a token's lookup is trusted (default 1000 ms): a revoked token stops working within
+   * this time; 0 looks every request's token up in the metadata store.
+   */
+  readonly tokenCacheMs?: number
   /** The clock online feature TTLs are checked against (default `Date.now`; tests control it). */
   readonly now?: () => number
 }
@@ -145,6 +150,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     return runtime
   }
 
+  const tokens = new TokenCache(project.metadata, options.tokenCacheMs ?? 1000)
   /** Counts a request under `key` (a token id or the client address) against the deployment's limit. */
   const limit = (key: string, deployment?: string) => {
     const limiter = deployment === undefined ? undefined : limiters.get(deployment)
@@ -152,7 +158,7 @@ export async function serve(project: Project, options: ServeOptions = {}): Promi
     if (verdict && !verdict.ok) throw new HttpError(429, 'RATE_LIMITED', 'too many requests', { retryAfterSeconds: verdict.retryAfterSeconds })
   }
   const authenticated = async (request: FastifyRequest, need: Role, deployment?: string) => {
-    const token = await authenticate(project.metadata, request.headers.authorization)
+    const token = await tokens.authenticate(request.headers.authorization)
     if (!token) throw new HttpError(401, 'SERVE_AUTH_REQUIRED', 'a valid API token is required: Authorization: Bearer <token>')
     if (!allows(token.role, need)) throw new HttpError(403, 'SERVE_FORBIDDEN', `this route needs the ${need} role; the token has ${token.role}`)
     limit(token.id, deployment)

@@ -79,5 +79,6 @@ describe('keel serve, deploy, rollback, tokens (built CLI)', () => {
     const again = keel(['tokens', 'revoke', created.id], dir)
     expect(again.status).toBe(64)
     expect(keel(['tokens', 'create', '--role', 'root'], dir).stderr).toMatch(/^error CLI_USAGE: --role must be predict or admin/)
+    expect(keel(['serve', '--token-cache', '-5'], dir).stderr).toMatch(/^error CLI_USAGE: --token-cache must be 0 or more ms/)
   })
 })

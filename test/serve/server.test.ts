@@ -362,7 +362,8 @@ describe('keel serve with API tokens', () => {
   it('requires a token, gives admin routes to admins only, and refuses revoked tokens', async () => {
     const { secret: predictToken, token } = await createToken(project.metadata, { name: 'app', role: 'predict' })
     const { secret: adminToken } = await createToken(project.metadata, { name: 'ops', role: 'admin' })
-    const secured = await serve(project, { port: 0, auth: true, pollMs: 60_000 })
+    // every request asks the store, so a revocation shows at once (test/serve/auth.test.ts covers the default cache)
+    const secured = await serve(project, { port: 0, auth: true, pollMs: 60_000, tokenCacheMs: 0 })
     try {
       const call = (path: string, auth?: string) =>
         fetch(`${secured.url}${path}`, {

@@ -33,16 +33,19 @@ export function registerServe(program: Command, context: Ctx): void {
     .option('--port <n>', 'port (0 picks a free one)', '8080')
     .option('--auth', 'require API tokens on loopback too')
     .option('--poll <ms>', 'how often aliases and routing are re-read', '2000')
+    .option('--token-cache <ms>', 'how long a token lookup is trusted: a revoked token stops working within this time (0: look up every request)', '1000')
     .option('--scheduler', "also run the config's schedules in this process, as `keel scheduler` does (stopped first on SIGTERM)")
     .option('--interval <duration>', 'with --scheduler: time between scheduler passes (default 30s)')
     .option('--json', 'print JSON lines (started, stopped, job outcomes) instead of text')
-    .action((opts: { host: string; port: string; auth?: boolean; poll: string; scheduler?: boolean; interval?: string }, cmd: Command) =>
+    .action((opts: { host: string; port: string; auth?: boolean; poll: string; tokenCache: string; scheduler?: boolean; interval?: string }, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
         const port = Number(opts.port)
         const pollMs = Number(opts.poll)
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KeelError('CLI_USAGE', `--port must be 0-65535; got ${opts.port}`)
         if (!Number.isFinite(pollMs) || pollMs < 100) throw new KeelError('CLI_USAGE', `--poll must be at least 100 ms; got ${opts.poll}`)
+        const tokenCacheMs = Number(opts.tokenCache)
+        if (!Number.isFinite(tokenCacheMs) || tokenCacheMs < 0) throw new KeelError('CLI_USAGE', `--token-cache must be 0 or more ms; got ${opts.tokenCache}`)
         if (opts.interval !== undefined && !opts.scheduler) throw new KeelError('CLI_USAGE', '--interval goes with --scheduler')
         // checked before serving, so a bad schedule fails the start rather than a pass later
         const schedules = opts.scheduler ? configuredSchedules(project) : []
@@ -52,6 +55,7 @@ export function registerServe(program: Command, context: Ctx): void {
           port,
           auth: opts.auth === true,
           pollMs,
+          tokenCacheMs,
           onEvent: (e) => {
             const line =
               e.kind === 'swapped'
