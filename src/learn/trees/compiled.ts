@@ -31,6 +31,11 @@ export interface CompiledEnsemble {
   /** The memory every array above lives in, with the prediction kernels and one block's buffers. */
   readonly arena: KernelArena
   readonly buffers: { readonly block: Float64Array; readonly leaves: Int32Array; readonly out: Float64Array }
+  /** The single-value-leaf kernels with this ensemble's addresses bound: one row at `x`, or `m` rows of `p` features at `block`. */
+  readonly walk: {
+    readonly row: (x: number, out: number) => void
+    readonly rows: (block: number, p: number, m: number, out: number, k: number, leaves: number) => void
+  }
 }
 
 /** Bit 31 of a node's feature word: a missing value goes right. */
@@ -46,18 +51,24 @@ export function compileEnsemble(e: Ensemble): CompiledEnsemble {
   const k = outputCount(e)
   const arena = new KernelArena(total * (16 + 8 * e.width) + e.trees.length * 12 + BLOCK * (8 * e.nFeatures + 4 + 8 * k) + 1024)
   const thresholds = arena.float64(2 * total)
-  const c = {
-    roots: arena.int32(e.trees.length),
-    depth: arena.int32(e.trees.length),
-    targets: arena.int32(e.trees.length),
+  const roots = arena.int32(e.trees.length)
+  const depth = arena.int32(e.trees.length)
+  const targets = arena.int32(e.trees.length)
+  const value = arena.float64(total * e.width)
+  const ensemble = [thresholds.byteOffset, value.byteOffset, roots.byteOffset, depth.byteOffset, targets.byteOffset, e.trees.length] as const
+  const c: CompiledEnsemble = {
+    roots,
+    depth,
+    targets,
     thresholds,
     links: new Int32Array(thresholds.buffer, thresholds.byteOffset, 4 * total),
-    value: arena.float64(total * e.width),
+    value,
     oneValueLeaves: e.width === 1 && e.treeOutput.every((t) => t >= 0),
     treesPerOutput: treesPerOutput(e),
     ensemble: e,
     arena,
     buffers: { block: arena.float64(BLOCK * e.nFeatures), leaves: arena.int32(BLOCK), out: arena.float64(BLOCK * k) },
+    walk: { row: arena.kernels.predictRow.bind(null, ...ensemble), rows: arena.kernels.predictTrees.bind(null, ...ensemble) },
   }
   c.targets.set(e.treeOutput)
   let at = 0
@@ -143,33 +154,9 @@ function predictBlocks(c: CompiledEnsemble, nRows: number, fill: (block: Float64
     out.fill(0, 0, m * k)
     if (c.oneValueLeaves && m < 4) {
       // too few rows to walk four together: each row walks eight trees together instead
-      for (let j = 0; j < m; j++) {
-        kernels.predictRow(
-          c.thresholds.byteOffset,
-          c.value.byteOffset,
-          c.roots.byteOffset,
-          c.depth.byteOffset,
-          c.targets.byteOffset,
-          c.roots.length,
-          block.byteOffset + j * p * 8,
-          out.byteOffset + j * k * 8,
-        )
-      }
+      for (let j = 0; j < m; j++) c.walk.row(block.byteOffset + j * p * 8, out.byteOffset + j * k * 8)
     } else if (c.oneValueLeaves) {
-      kernels.predictTrees(
-        c.thresholds.byteOffset,
-        c.value.byteOffset,
-        c.roots.byteOffset,
-        c.depth.byteOffset,
-        c.targets.byteOffset,
-        c.roots.length,
-        block.byteOffset,
-        p,
-        m,
-        out.byteOffset,
-        k,
-        leaves.byteOffset,
-      )
+      c.walk.rows(block.byteOffset, p, m, out.byteOffset, k, leaves.byteOffset)
     } else {
       for (let t = 0; t < c.roots.length; t++) {
         kernels.findLeaves(c.thresholds.byteOffset, block.byteOffset, p, m, c.roots[t] as number, c.depth[t] as number, leaves.byteOffset)
