@@ -96,7 +96,7 @@ export function markdown(r: ServeReport): string {
     `| throughput Keel / bare ≥ ${TARGETS.throughputRatio} | ${f(r.targets.throughputRatio.value)} | ${yes(r.targets.throughputRatio)} |`,
     `| Keel p99 at ${k.rate} requests/s < ${TARGETS.p99Ms} ms | ${f(r.targets.p99Ms.value)} ms | ${yes(r.targets.p99Ms)} |`,
     '',
-    'Where Keel spends the CPU a bare route does not, and why the throughput target is out of reach with every prediction logged on one core: [serve.bound.md](serve.bound.md).',
+    'Where Keel spends the CPU a bare route does not, what this change took out of it, and why the throughput target stays out of reach on this setup: [serve.bound.md](serve.bound.md).',
     '',
     ...r.notes.map((n) => `- ${n}`),
     '',
