@@ -86,7 +86,9 @@ const costs = {}
 costs['runtime.choose (alias pick, no sticky key)'] = await cost(() => runtime.choose(null))
 // a request that fits the signature is encoded straight into the model's rows; others build a Frame
 costs['rows.encode (validate + encode the rows)'] = await cost((i) => loaded.rows.encode(instances[i % 64]))
-costs['predictRowsWithin (deadline check around model.predictRows: 100 trees, 1 row)'] = await cost((i) => predictRowsWithin(loaded.model, rows[i % 64], 1, 1000))
+costs['predictRowsWithin (deadline check around model.predictRows: 100 trees, 1 row)'] = await cost((i) =>
+  predictRowsWithin(loaded.model, rows[i % 64], 1, 1000),
+)
 costs['instancesToFrame (the frame path: validate + build the Frame)'] = await cost((i) => instancesToFrame(instances[i % 64], loaded.signature.inputs))
 costs['model.predict (the frame path: 100 trees, 1 row)'] = await cost((i) => loaded.model.predict(frames[i % 64]))
 costs['newId (one per answer)'] = await cost(() => newId())
