@@ -43,6 +43,26 @@ export interface Answered {
   readonly features: ReturnType<typeof featureReport>
 }
 
+/** One answered request, as the work after the answer (shadows, decision rules, the log) needs it. */
+interface AnsweredRequest {
+  readonly runtime: DeploymentRuntime
+  /** The instances as the model saw them (with online features joined). */
+  readonly instances: readonly unknown[]
+  /** The instances at `rows` as a frame, when the model took a frame; null when it took rows. */
+  readonly frame: Frame | null
+  /** The instances the model answered when the fallback answered the others; null for all. */
+  readonly rows: readonly number[] | null
+  readonly answers: readonly Answer[]
+  readonly ids: readonly string[]
+  readonly at: number
+  /** Per instance. */
+  readonly latencyMs: number
+  readonly by: AnsweredBy
+  readonly fallback: boolean
+  readonly partial: PartialFallback | null
+  readonly notes: readonly string[] | null
+}
+
 export interface AnsweringContext {
   readonly metrics: ServeMetrics
   readonly features: ServingFeatures
@@ -151,7 +171,21 @@ export function answering(context: AnsweringContext): Answering {
     const notes = joined?.notes ?? null
     const frame = built?.frame ?? null
     const rows = split === null || everyFallback ? null : split.rows
-    afterAnswer(() => afterAnswered(runtime, inputs, frame, rows, answers, ids, at, latencyMs / answers.length, answeredBy, fallback, partial, notes))
+    const answered: AnsweredRequest = {
+      runtime,
+      instances: inputs,
+      frame,
+      rows,
+      answers,
+      ids,
+      at,
+      latencyMs: latencyMs / answers.length,
+      by: answeredBy,
+      fallback,
+      partial,
+      notes,
+    }
+    afterAnswer(() => afterAnswered(answered))
     return { answers, ids, fallback, fallbacks: partial === null ? null : partial.fallbacks, model: answeredBy, loaded, features: featureReport(joined) }
   }
 
@@ -187,26 +221,14 @@ export function answering(context: AnsweringContext): Answering {
   }
 
   /** After an answer: shadows (when this request is shadowed), decision rules, the prediction log. */
-  const afterAnswered = (
-    runtime: DeploymentRuntime,
-    instances: readonly unknown[],
-    frame: Frame | null,
-    rows: readonly number[] | null,
-    answers: readonly Answer[],
-    ids: readonly string[],
-    at: number,
-    latencyMs: number,
-    by: AnsweredBy,
-    fallback: boolean,
-    partial: PartialFallback | null,
-    notes: readonly string[] | null,
-  ) => {
+  const afterAnswered = (answered: AnsweredRequest) => {
     const logged = (shadows: readonly Record<string, Answer>[] | null) => {
-      actOn(runtime, instances, answers, ids, at, by, partial)
-      logAnswers(runtime, instances, answers, ids, at, latencyMs, by, fallback, partial, shadows, notes)
+      actOn(answered)
+      logAnswers(answered, shadows)
     }
+    const { runtime } = answered
     if (runtime.spec.shadow.aliases.length > 0 && Math.random() * 100 < runtime.spec.shadow.percent) {
-      void shadowAnswers(runtime, instances, frame, rows, answers).then(logged)
+      void shadowAnswers(answered).then(logged)
     } else logged(null)
   }
 
@@ -215,13 +237,7 @@ export function answering(context: AnsweringContext): Answering {
    * at `rows` (all when null): with a partial fallback, only those the model answered. It is null
    * when the answering model took rows instead of a frame, and each shadow then builds its own.
    */
-  const shadowAnswers = async (
-    runtime: DeploymentRuntime,
-    instances: readonly unknown[],
-    frame: Frame | null,
-    rows: readonly number[] | null,
-    answers: readonly Answer[],
-  ) => {
+  const shadowAnswers = async ({ runtime, instances, frame, rows, answers }: AnsweredRequest) => {
     const shadows: Record<string, Answer>[] = answers.map(() => ({}))
     for (const alias of runtime.spec.shadow.aliases) {
       const shadow = runtime.serving.get(alias)
@@ -244,15 +260,7 @@ export function answering(context: AnsweringContext): Answering {
   }
 
   /** Webhooks of the decision rules the answers match. */
-  const actOn = (
-    runtime: DeploymentRuntime,
-    instances: readonly unknown[],
-    answers: readonly Answer[],
-    ids: readonly string[],
-    at: number,
-    by: AnsweredBy,
-    partial: PartialFallback | null,
-  ) => {
+  const actOn = ({ runtime, instances, answers, ids, at, by, partial }: AnsweredRequest) => {
     if (runtime.spec.actions.length === 0) return
     for (const [i, answer] of answers.entries()) {
       for (const action of runtime.spec.actions) {
@@ -268,17 +276,8 @@ export function answering(context: AnsweringContext): Answering {
   }
 
   const logAnswers = (
-    runtime: DeploymentRuntime,
-    instances: readonly unknown[],
-    answers: readonly Answer[],
-    ids: readonly string[],
-    at: number,
-    latencyMs: number,
-    by: AnsweredBy,
-    fallback: boolean,
-    partial: PartialFallback | null,
+    { runtime, instances, answers, ids, at, latencyMs, by, fallback, partial, notes }: AnsweredRequest,
     shadows: readonly Record<string, Answer>[] | null,
-    notes: readonly string[] | null,
   ) => {
     if (runtime.spec.sample < 1 && Math.random() >= runtime.spec.sample) return
     const full = runtime.spec.logInputs === 'full'
