@@ -188,14 +188,14 @@ export function registerServe(program: Command, context: Ctx): void {
     )
   tokens
     .command('revoke')
-    .description('revoke a token; servers refuse it on the next request')
+    .description('revoke a token; running servers refuse it once their token cache lets go of it (keel serve --token-cache, default 1 s)')
     .argument('<id>', 'token id')
     .option('--json', 'print as JSON')
     .action((id: string, _opts: unknown, cmd: Command) =>
       context(cmd).withProject(async (project) => {
         const out = context(cmd).output
         if (!(await project.metadata.revokeToken(id, Date.now()))) throw new KeelError('CLI_USAGE', `no active token with id ${id}`)
-        out.out(out.json ? toJson({ id, revoked: true }) : `revoked ${id}`)
+        out.out(out.json ? toJson({ id, revoked: true }) : `revoked ${id} (running servers refuse it within their --token-cache time, 1 s by default)`)
       }),
     )
 }
