@@ -12,10 +12,10 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { expr, sql } from '../../src/data/sql.js'
-import { count, featureView, featureViewFrom, latest, sum } from '../../src/features/feature-view.js'
 import { pointInTimeQuery } from '../../src/features/point-in-time.js'
 import { answerOnPostgres } from '../../src/features/postgres/pushdown.js'
 import { openDuckDbEngine } from '../../src/stores/duckdb/duckdb-engine.js'
+import { customerView } from './view.js'
 
 const URL_ = process.env.KEEL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test'
 const EVENTS = Number(process.env.BENCH_PG_EVENTS ?? 1_000_000)
@@ -24,18 +24,7 @@ const CUSTOMERS = 20_000
 const YEAR_MS = 365 * 86_400_000
 const schema = `keel_bench_${randomBytes(4).toString('hex')}`
 
-const view = featureViewFrom(
-  {
-    customer: featureView({
-      entity: 'customer_id',
-      timestamp: 'event_time',
-      source: 'events',
-      ttl: '30d',
-      features: { amount: latest('amount'), plan: latest('plan'), spend_7d: sum('amount', '7d'), orders_30d: count('30d') },
-    }),
-  },
-  'customer',
-)
+const view = customerView(true)
 const features = view.features.map((feature) => ({ feature, column: feature.name }))
 
 const engine = await openDuckDbEngine()

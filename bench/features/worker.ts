@@ -5,9 +5,9 @@
  */
 import { join } from 'node:path'
 import { expr, literal, sql } from '../../src/data/sql.js'
-import { count, featureView, featureViewFrom, latest, sum } from '../../src/features/feature-view.js'
 import { pointInTimeQuery } from '../../src/features/point-in-time.js'
 import { openDuckDbEngine } from '../../src/stores/duckdb/duckdb-engine.js'
+import { customerView } from './view.js'
 
 const [mode, dir] = process.argv.slice(2) as [string, string]
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000)
@@ -43,19 +43,7 @@ if (mode === 'generate') {
     sql`COPY (SELECT customer_id, epoch_ms(event_time) AS t, label FROM read_parquet(${literal(labels)})) TO ${literal(join(dir, 'labels.csv'))}`,
   )
 } else if (mode === 'keel' || mode === 'keel-windows') {
-  const windows = mode === 'keel-windows' ? { spend_7d: sum('amount', '7d'), orders_30d: count('30d') } : {}
-  const view = featureViewFrom(
-    {
-      customer: featureView({
-        entity: 'customer_id',
-        timestamp: 'event_time',
-        source: 'events',
-        ttl: '30d',
-        features: { amount: latest('amount'), plan: latest('plan'), ...windows },
-      }),
-    },
-    'customer',
-  )
+  const view = customerView(mode === 'keel-windows')
   const query = await pointInTimeQuery(engine, {
     view,
     features: view.features.map((feature) => ({ feature, column: feature.name })),

@@ -7,20 +7,9 @@ import { historicalFeatures, valuesAsOf } from '../../src/features/offline.js'
 import type { Project } from '../../src/project.js'
 import { freshSchema, TEST_PG_URL, withPg } from '../helpers/postgres.js'
 import { tempDir } from '../helpers/temp.js'
-import { type Event, expectNaiveValues, generate, view } from './point-in-time.cases.js'
+import { EDGE_ORDERS, edgeCases, iso, T0, writeLabels } from './edges.cases.js'
+import { DAY, type Event, expectNaiveValues, generate, view } from './point-in-time.cases.js'
 import { csvText, everyKindOfFeature, projectFrom } from './project.js'
-
-const DAY = 86_400_000
-const T0 = Date.parse('2024-01-01T00:00:00Z')
-const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
-
-// the same events as offline.test.ts: customer 1 has an event far in the future of every label
-const orders: [number, number, number, string, string][] = [
-  [1, T0, 10, 'basic', 's1'],
-  [1, T0 + DAY, 20, 'plus', 's2'],
-  [1, T0 + 10 * DAY, 1000, 'future', 's3'],
-  [2, T0 + 2 * DAY, 5, 'basic', 's1'],
-]
 
 const customerFeatures = {
   ...everyKindOfFeature,
@@ -46,12 +35,8 @@ async function loadEvents(table: string, events: readonly Event[], time: 'ms' | 
   })
 }
 
-function labels(rows: readonly [number, number][]): void {
-  writeFileSync(join(dir, 'labels.csv'), csvText([['customer_id', 'at', 'label'], ...rows.map(([c, t], i) => [c, iso(t), i % 2])]))
-}
-
 async function asked(rows: readonly [number, number][], features = ['customer']) {
-  labels(rows)
+  writeLabels(dir, rows)
   const { frame, lineage } = await historicalFeatures(project, { entities: 'labels', entityTime: 'at', features })
   return { rows: Array.from({ length: frame.nRows }, (_, i) => frame.row(i)), lineage }
 }
@@ -61,7 +46,7 @@ beforeAll(async () => {
   await withPg(async (c) => {
     await c.query(`CREATE SCHEMA ${S}`)
     await c.query(`CREATE TABLE ${S}.orders (customer_id integer, event_time timestamp, amount integer, plan text, store text)`)
-    for (const [c1, t, a, p, s] of orders) await c.query(`INSERT INTO ${S}.orders VALUES ($1, $2, $3, $4, $5)`, [c1, iso(t), a, p, s])
+    for (const [c1, t, a, p, s] of EDGE_ORDERS) await c.query(`INSERT INTO ${S}.orders VALUES ($1, $2, $3, $4, $5)`, [c1, iso(t), a, p, s])
   })
   const pgSource = (table: string) => ({ kind: 'postgres', query: `SELECT * FROM ${S}.${table}`, url: TEST_PG_URL })
   project = await projectFrom(dir, {
@@ -107,30 +92,23 @@ describe('point-in-time values computed on PostgreSQL agree with a naive computa
 })
 
 describe('point-in-time values on PostgreSQL', () => {
-  it('never uses an event after the row time (leakage)', async () => {
-    const { rows } = await asked([
-      [1, T0 + 9 * DAY],
-      [1, T0 + 10 * DAY - 1],
-    ])
-    for (const r of rows) {
-      expect(r.plan).not.toBe('future')
-      expect(r.max_2d === null || (r.max_2d as number) < 1000).toBe(true)
-    }
-    const { rows: at } = await asked([[1, T0 + 10 * DAY]])
-    expect(at[0]).toMatchObject({ plan: 'future', spend_2d: 1000, double: 2000, title: 'Future' })
-  })
+  edgeCases(
+    async (rows) => (await asked(rows)).rows,
+    () => project,
+  )
 
-  it('applies the TTL exactly: at the TTL alive, one millisecond past it expired', async () => {
-    const last = T0 + DAY
+  it('computes PostgreSQL-only expressions with the same edges: the future event, the TTL, valuesAsOf', async () => {
+    const { rows: at } = await asked([[1, T0 + 10 * DAY]])
+    expect(at[0]).toMatchObject({ plan: 'future', title: 'Future' })
     const { rows } = await asked([
-      [1, last + 3 * DAY - 1],
-      [1, last + 3 * DAY],
-      [1, last + 3 * DAY + 1],
+      [1, T0 + 4 * DAY],
+      [1, T0 + 4 * DAY + 1],
     ])
-    expect(rows.map((r) => r.plan)).toEqual(['plus', 'plus', null])
-    expect(rows.map((r) => r.orders_2d)).toEqual([0, 0, null])
-    expect(rows.map((r) => r.spend_2d)).toEqual([0, 0, null])
-    expect(rows.map((r) => r.stores_2d)).toEqual([0, 0, null])
+    expect(rows.map((r) => r.title)).toEqual(['Plus', null])
+    const latest = await valuesAsOf(project, featureViewFrom(project.config.featureViews, 'customer'), T0 + 2 * DAY)
+    expect(latest.find((r) => r.key[0] === 1)?.values).toMatchObject({ title: 'Plus' })
+    // every value came from PostgreSQL: nothing was snapshotted
+    expect(await project.data.snapshots('orders')).toHaveLength(0)
   })
 
   it('windows are (asOf - window, asOf], and rows keep their order, columns and nulls', async () => {
@@ -164,18 +142,5 @@ describe('point-in-time values on PostgreSQL', () => {
     expect(rows[0]).toMatchObject({ plan: 'plus', title: 'Plus' })
     expect(lineage.sources.orders_checked).toEqual(expect.any(String))
     expect(Object.keys(lineage.pushedDown ?? {})).toEqual(['customer'])
-  })
-
-  it('valuesAsOf returns each entity’s latest values and event time, incrementally with since', async () => {
-    const customer = featureViewFrom(project.config.featureViews, 'customer')
-    const rows = await valuesAsOf(project, customer, T0 + 2 * DAY)
-    const byKey = new Map(rows.map((r) => [r.key[0], r]))
-    expect(byKey.get(1)).toMatchObject({ key: [1], eventAt: T0 + DAY, values: { plan: 'plus', spend_2d: 20, orders_2d: 1, title: 'Plus' } })
-    expect(byKey.get(2)).toMatchObject({ key: [2], eventAt: T0 + 2 * DAY, values: { plan: 'basic', spend_2d: 5 } })
-    const since = await valuesAsOf(project, customer, T0 + 2 * DAY, { since: T0 + DAY })
-    expect(since.map((r) => r.key)).toEqual([[2]])
-    const expired = await valuesAsOf(project, customer, T0 + 5 * DAY)
-    expect(expired.find((r) => r.key[0] === 1)).toMatchObject({ eventAt: T0 + DAY, values: { plan: null, spend_2d: null } })
-    expect(await project.data.snapshots('orders')).toHaveLength(0)
   })
 })

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { newId } from '../../src/core/ids.js'
 import type { MetricPoint, Run } from '../../src/core/types.js'
-import type { MetadataStore, NewRun } from '../../src/stores/metadata-store.js'
-import { disposedAfterEach } from '../helpers/fresh.js'
+import type { MetadataStore, NewRun, PredictionRecord } from '../../src/stores/metadata-store.js'
+import { disposedAfterEach, type Skip, skippable } from '../helpers/fresh.js'
 
 export interface OpenedStore {
   readonly store: MetadataStore
@@ -10,10 +10,26 @@ export interface OpenedStore {
   readonly dispose: () => Promise<void>
 }
 
-/** A case a backend may opt out of, with the reason shown in the test name. */
-export interface Skip {
-  readonly test: string
-  readonly reason: string
+export type { Skip }
+
+/** A logged prediction of model m, version 1, with plain values; tests set what they look at. */
+function prediction(id: string, at: number, fields: Partial<PredictionRecord> = {}): PredictionRecord {
+  return {
+    id,
+    deployment: 'd',
+    model: 'm',
+    version: 1,
+    alias: 'champion',
+    at,
+    inputs: null,
+    inputsHash: 'h',
+    output: '1',
+    latencyMs: 1,
+    fallback: false,
+    shadow: null,
+    sampleRate: 1,
+    ...fields,
+  }
 }
 
 /**
@@ -24,11 +40,7 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
   describe(`MetadataStore contract: ${name}`, () => {
     const openDisposed = disposedAfterEach(open)
     const fresh = async () => (await openDisposed()).store
-    const test = (title: string, fn: () => Promise<void>) => {
-      const skipped = skip.find((s) => s.test === title)
-      if (skipped) it.skip(`${title} (skipped: ${skipped.reason})`, fn)
-      else it(title, fn)
-    }
+    const test = skippable(skip)
     let clock = 1_700_000_000_000
     const newRun = async (store: MetadataStore, overrides: Partial<NewRun> = {}): Promise<Run> => {
       const exp = await store.ensureExperiment(overrides.experimentId ?? 'exp', newId(), clock)
@@ -361,21 +373,8 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
 
     it('logs predictions, joins feedback by id and reports unknown ids', async () => {
       const store = await fresh()
-      const record = (id: string, at: number) => ({
-        id,
-        deployment: 'churn',
-        model: 'churn',
-        version: 2,
-        alias: 'champion',
-        at,
-        inputs: '{"x":1}',
-        inputsHash: 'h',
-        output: '0.7',
-        latencyMs: 0.25,
-        fallback: false,
-        shadow: null,
-        sampleRate: 1,
-      })
+      const record = (id: string, at: number) =>
+        prediction(id, at, { deployment: 'churn', model: 'churn', version: 2, inputs: '{"x":1}', output: '0.7', latencyMs: 0.25 })
       await store.logPredictions(Array.from({ length: 450 }, (_, i) => record(`p${i}`, i)))
       await store.logPredictions([{ ...record('other', 999), deployment: 'fraud', fallback: true, shadow: '{"challenger":0.1}' }])
       expect(await store.countPredictions('churn')).toBe(450)
@@ -394,21 +393,7 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
 
     it('reads a window of predictions row by row with feedback, and one input column at a time', async () => {
       const store = await fresh()
-      const row = (id: string, at: number, inputs: string | null) => ({
-        id,
-        deployment: 'd',
-        model: 'm',
-        version: 1,
-        alias: 'champion',
-        at,
-        inputs,
-        inputsHash: 'h',
-        output: '{"label":"yes"}',
-        latencyMs: 1.5,
-        fallback: false,
-        shadow: null,
-        sampleRate: 1,
-      })
+      const row = (id: string, at: number, inputs: string | null) => prediction(id, at, { inputs, output: '{"label":"yes"}', latencyMs: 1.5 })
       await store.logPredictions([
         row('a', 10, '{"x":1.5,"city":"Oslo","flag":true}'),
         row('b', 20, '{"x":-2,"city":null,"flag":false}'),
@@ -439,21 +424,7 @@ export function describeMetadataStore(name: string, open: () => Promise<OpenedSt
 
     it('reads a count window: the newest predictions by time then id, the same rows row by row and column by column', async () => {
       const store = await fresh()
-      const row = (id: string, at: number, x: number) => ({
-        id,
-        deployment: 'd',
-        model: 'm',
-        version: 1,
-        alias: 'champion',
-        at,
-        inputs: JSON.stringify({ x }),
-        inputsHash: 'h',
-        output: '1',
-        latencyMs: 1,
-        fallback: false,
-        shadow: null,
-        sampleRate: 1,
-      })
+      const row = (id: string, at: number, x: number) => prediction(id, at, { inputs: JSON.stringify({ x }) })
       // five predictions share t=20 and arrive out of id order; ids order them within the timestamp
       await store.logPredictions([
         row('p07', 20, 7),

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { OnlineRow, OnlineStore, OnlineViewRef } from '../../src/stores/online-store.js'
-import { disposedAfterEach } from '../helpers/fresh.js'
+import { disposedAfterEach, type Skip, skippable } from '../helpers/fresh.js'
 
 export interface OpenedOnlineStore {
   readonly store: OnlineStore
@@ -8,11 +8,7 @@ export interface OpenedOnlineStore {
   readonly dispose: () => Promise<void>
 }
 
-/** A case a backend may opt out of, with the reason shown in the test name. */
-export interface Skip {
-  readonly test: string
-  readonly reason: string
-}
+export type { Skip }
 
 const DAY = 86_400_000
 const T0 = 1_700_000_000_000
@@ -27,11 +23,7 @@ export function describeOnlineStore(name: string, open: () => Promise<OpenedOnli
   describe(`OnlineStore contract: ${name}`, () => {
     const openDisposed = disposedAfterEach(open)
     const fresh = async () => (await openDisposed()).store
-    const test = (title: string, fn: () => Promise<void>) => {
-      const skipped = skip.find((s) => s.test === title)
-      if (skipped) it.skip(`${title} (skipped: ${skipped.reason})`, fn)
-      else it(title, fn)
-    }
+    const test = skippable(skip)
 
     test('round-trips typed values, null included, with both times', async () => {
       const store = await fresh()
